@@ -1,0 +1,28 @@
+"""``moderation score``: the daily batch run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from moderation.cli import app
+
+
+@app.command("score")
+def score(
+    input: Path = typer.Argument(..., help="The day's dump: .parquet, .csv or .jsonl."),
+    out: Path = typer.Option(Path("var/runs/latest"), "--out", help="Directory for decisions, quarantine and report."),
+    truth: list[Path] = typer.Option([], "--truth", help="Ground-truth file(s) to measure the run against."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Rows per batch (default: MODERATION_BATCH_SIZE or 200000)."),
+    no_queue: bool = typer.Option(False, "--no-queue", help="Do not write review cases to the queue."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """Score a dump: decisions.parquet, quarantine.parquet and report.json in --out; review cases to the queue."""
+    from moderation.settings import load_settings
+    from pipelines.score_day import format_summary, run_score
+
+    settings = load_settings(batch_size=batch_size)
+    report = run_score(input, out, settings, truth=truth, show_progress=not quiet, enqueue=not no_queue)
+    typer.echo(format_summary(report))
+    typer.echo(f"  outputs in {out}/ (decisions.parquet, quarantine.parquet, report.json)")

@@ -1,0 +1,111 @@
+"""The run report: counts, shares and quality figures of one daily run — pure."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import polars as pl
+
+__all__ = ["RunTally", "truth_metrics", "format_summary"]
+
+
+@dataclass
+class RunTally:
+    """Running totals, updated batch by batch."""
+
+    rows_in: int = 0
+    rows_quarantined: int = 0
+    decisions: Counter = field(default_factory=Counter)
+    decided_by: Counter = field(default_factory=Counter)
+    rule_hits: Counter = field(default_factory=Counter)
+    shadow_hits: Counter = field(default_factory=Counter)
+    quarantine_reasons: Counter = field(default_factory=Counter)
+
+    def add(self, rows_in: int, decisions: pl.DataFrame, quarantine: pl.DataFrame) -> None:
+        self.rows_in += rows_in
+        self.rows_quarantined += quarantine.height
+        self.decisions.update(dict(decisions["decision"].value_counts().iter_rows()))
+        self.decided_by.update(dict(decisions["decided_by"].value_counts().iter_rows()))
+        for column, counter in (("rule_hits", self.rule_hits), ("shadow_hits", self.shadow_hits)):
+            exploded = decisions[column].explode().drop_nulls()
+            counter.update(dict(exploded.value_counts().iter_rows()))
+        # Quarantine reasons carry the bad value; count by field and kind ("price: negative").
+        kinds = quarantine["reason"].str.replace(r"\s*[\('].*$", "")
+        self.quarantine_reasons.update(dict(kinds.value_counts().iter_rows()))
+
+    def as_report(self) -> dict:
+        decided = sum(self.decisions.values())
+        approved, blocked, review = (self.decisions.get(k, 0) for k in ("approve", "block", "review"))
+        return {
+            "rows_in": self.rows_in,
+            "rows_quarantined": self.rows_quarantined,
+            "rows_decided": decided,
+            "approved": approved,
+            "blocked": blocked,
+            "review": review,
+            "automation_rate": (approved + blocked) / decided if decided else 0.0,
+            "decided_by": dict(self.decided_by),
+            "top_rule_hits": dict(self.rule_hits.most_common(10)),
+            "shadow_hits": dict(self.shadow_hits.most_common()),
+            "quarantine_reasons": dict(self.quarantine_reasons.most_common()),
+        }
+
+
+def truth_metrics(decisions: pl.LazyFrame, truth: pl.LazyFrame) -> dict:
+    """Quality of automatic decisions against ground truth (``violation`` != 'ok' is bad)."""
+    joined = decisions.select("listing_id", "decision").join(
+        truth.select(pl.col("listing_id").cast(pl.String), "violation"), on="listing_id", how="left"
+    )
+    bad = pl.col("violation").is_not_null() & (pl.col("violation") != "ok")
+    row = joined.select(
+        blocked=(pl.col("decision") == "block").sum(),
+        blocked_bad=((pl.col("decision") == "block") & bad).sum(),
+        approved=(pl.col("decision") == "approve").sum(),
+        approved_bad=((pl.col("decision") == "approve") & bad).sum(),
+        violations=bad.sum(),
+        violations_caught=(bad & (pl.col("decision") != "approve")).sum(),
+        matched=pl.col("violation").is_not_null().sum(),
+    ).collect().row(0, named=True)
+    return {
+        "block_precision": row["blocked_bad"] / row["blocked"] if row["blocked"] else None,
+        "approve_violation_rate": row["approved_bad"] / row["approved"] if row["approved"] else None,
+        "violation_recall": row["violations_caught"] / row["violations"] if row["violations"] else None,
+        "truth_rows_matched": row["matched"],
+    }
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part:>10,}  ({part / whole:6.2%})" if whole else f"{part:>10,}"
+
+
+def format_summary(report: dict) -> str:
+    """The short human summary printed at the end of a run."""
+    decided = report["rows_decided"]
+    lines = [
+        f"run {report['run_id']}  ({report['input']})",
+        f"  rows in        {report['rows_in']:>10,}",
+        f"  approved     {_share(report['approved'], decided)}",
+        f"  blocked      {_share(report['blocked'], decided)}",
+        f"  review       {_share(report['review'], decided)}",
+        f"  quarantined  {_share(report['rows_quarantined'], report['rows_in'])}",
+        f"  automation rate  {report['automation_rate']:.2%}",
+    ]
+    if report.get("block_precision") is not None or report.get("approve_violation_rate") is not None:
+        bp, avr = report.get("block_precision"), report.get("approve_violation_rate")
+        lines.append(
+            "  vs truth: block precision "
+            + (f"{bp:.4f}" if bp is not None else "n/a")
+            + ", violations among approvals "
+            + (f"{avr:.3%}" if avr is not None else "n/a")
+        )
+    if report["top_rule_hits"]:
+        top = ", ".join(f"{k} {v:,}" for k, v in list(report["top_rule_hits"].items())[:5])
+        lines.append(f"  top rule hits  {top}")
+    lines.append(
+        f"  speed  {report['rows_per_s']:,.0f} rows/s  ({report['seconds']:.1f} s)"
+        f"   model {report['model_version']}   ruleset {report['ruleset_version'][:12]}"
+    )
+    if "review_cases_added" in report:
+        lines.append(f"  review queue   +{report['review_cases_added']:,} new cases  ({report['queue_url']})")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Runnable jobs: the daily scoring run, training, rule suggestion, closed-loop simulation."""
