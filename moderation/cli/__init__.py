@@ -27,7 +27,9 @@ err_console = Console(stderr=True)
 
 def _register_commands() -> None:
     # Imported here so that `moderation --help` lists every group; each module adds its commands.
-    for optional in ("generate", "train", "score", "model", "rules", "queue", "simulate"):
+    for optional in (
+        "generate", "train", "score", "model", "rules", "promotion", "text_model", "queue", "simulate",
+    ):
         try:
             __import__(f"moderation.cli.{optional}")
         except ModuleNotFoundError as exc:
