@@ -13,6 +13,7 @@ __all__ = [
     "RuleValidationError",
     "ModelNotFoundError",
     "ModelNotFittedError",
+    "TextModelError",
 ]
 
 
@@ -47,3 +48,7 @@ class ModelNotFoundError(ModerationError):
 
 class ModelNotFittedError(ModerationError, ValueError):
     """A model was asked to predict before ``fit``."""
+
+
+class TextModelError(ModerationError):
+    """A text-stage model directory is missing, incomplete or unreadable (the message names the file)."""
