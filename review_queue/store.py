@@ -1,0 +1,268 @@
+"""The queue store on SQLAlchemy core: one implementation, SQLite and PostgreSQL dialects.
+
+Claims select open cases in deadline order with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL: many
+moderators claim at once without waiting on each other) and then lease them in the same
+transaction. SQLite ignores the locking clause; there every write transaction starts with
+``BEGIN IMMEDIATE`` (see ``_engine.py``), which serialises claimers instead.
+Time comes from an injectable clock, so leases and deadlines are testable without sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, insert, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from review_queue import _bulk, _rows
+from review_queue._tables import UTCDateTime, audit_log, cases
+from review_queue.cases import AuditEntry, Case, DecisionRecord, NewCase, check_decision
+from review_queue.errors import (
+    CaseAlreadyDecidedError,
+    CaseNotFoundError,
+    LeaseExpiredError,
+    NotHolderError,
+    QueueError,
+    UnknownRoleError,
+)
+from review_queue.policy import QueuePolicy, sampled_for_second_review
+
+__all__ = ["SqlStore", "utcnow"]
+
+_CASE_KEY = ["listing_id", "run_id", "kind", "seq"]
+_WORK_ROLES = ("moderator", "senior", "admin")
+_MAX_NOTE = 4_000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlStore:
+    """The review-queue store (see ``protocol.QueueStore`` for each method's guarantees)."""
+
+    def __init__(
+        self, engine: Engine, *, policy: QueuePolicy | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.engine = engine
+        self.policy = policy or QueuePolicy()
+        self.clock = clock
+        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # -- enqueue ---------------------------------------------------------------------------
+    def enqueue(self, new_cases: Sequence[NewCase]) -> int:
+        if not new_cases:
+            return 0
+        now = self.clock()
+        rows = [_rows.new_case_row(c, i, now, self.policy) for i, c in enumerate(new_cases)]
+        with self.engine.begin() as conn:
+            added = _bulk.insert_new_cases(conn, rows)
+            runs = sorted({r["run_id"] for r in rows})
+            conn.execute(
+                insert(audit_log),
+                {"case_id": None, "at": now, "actor": "pipeline", "action": "enqueue",
+                 "detail": {"runs": runs[:20], "offered": len(rows), "added": added}},
+            )
+        return added
+
+    def count_cases(self, run_id: str | None = None) -> int:
+        query = select(func.count()).select_from(cases).where(cases.c.kind == "review")
+        if run_id is not None:
+            query = query.where(cases.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    # -- claim / release -------------------------------------------------------------------
+    def claim(
+        self, moderator: str, *, role: str = "moderator", limit: int = 10,
+        kinds: Sequence[str] | None = None,
+    ) -> list[Case]:
+        if role not in _WORK_ROLES:
+            raise UnknownRoleError(f"role {role!r} cannot claim cases; one of {', '.join(_WORK_ROLES)} can.")
+        if not 1 <= limit <= self.policy.max_claim:
+            raise QueueError(f"limit must be between 1 and {self.policy.max_claim}. Got {limit!r} instead.")
+        now = self.clock()
+        until = now + timedelta(seconds=self.policy.lease_seconds)
+        pick = (
+            select(cases.c.id, cases.c.holder)
+            .where(
+                cases.c.state == "open",
+                or_(cases.c.lease_until.is_(None), cases.c.lease_until <= now),
+                or_(cases.c.exclude_moderator.is_(None), cases.c.exclude_moderator != moderator),
+            )
+            .order_by(cases.c.due_at, cases.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if role == "moderator":
+            pick = pick.where(cases.c.required_role == "moderator")
+        if kinds:
+            pick = pick.where(cases.c.kind.in_(list(kinds)))
+        with self.engine.begin() as conn:
+            picked = conn.execute(pick).all()
+            if not picked:
+                return []
+            ids = [p.id for p in picked]
+            rows = conn.execute(
+                update(cases)
+                .where(cases.c.id.in_(ids))
+                .values(holder=moderator, claimed_at=now, lease_until=until)
+                .returning(*cases.c)
+            ).all()
+            conn.execute(
+                insert(audit_log),
+                [
+                    {"case_id": p.id, "at": now, "actor": moderator, "action": "claim",
+                     "detail": {"lease_until": until.isoformat(), "lapsed_holder": p.holder}}
+                    for p in picked
+                ],
+            )
+        return sorted((_rows.to_case(r) for r in rows), key=lambda c: (c.due_at, c.id))
+
+    def held(self, moderator: str) -> list[Case]:
+        now = self.clock()
+        query = (
+            select(cases)
+            .where(cases.c.holder == moderator, cases.c.state == "open", cases.c.lease_until > now)
+            .order_by(cases.c.due_at, cases.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_rows.to_case(r) for r in conn.execute(query)]
+
+    def release(self, case_ids: Sequence[int], moderator: str) -> int:
+        if not case_ids:
+            return 0
+        now = self.clock()
+        with self.engine.begin() as conn:
+            released = conn.execute(
+                update(cases)
+                .where(cases.c.id.in_(list(case_ids)), cases.c.holder == moderator,
+                       cases.c.state == "open")
+                .values(holder=None, claimed_at=None, lease_until=None)
+                .returning(cases.c.id)
+            ).scalars().all()
+            if released:
+                conn.execute(
+                    insert(audit_log),
+                    [{"case_id": i, "at": now, "actor": moderator, "action": "release", "detail": {}}
+                     for i in released],
+                )
+        return len(released)
+
+    # -- decide ----------------------------------------------------------------------------
+    def decide(
+        self, case_id: int, moderator: str, decision: str, reason_code: str,
+        note: str | None = None,
+    ) -> Case:
+        check_decision(decision, reason_code)
+        if note is not None and len(note) > _MAX_NOTE:
+            raise QueueError(f"note must be at most {_MAX_NOTE} characters. Got {len(note)}.")
+        now = self.clock()
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                update(cases)
+                .where(cases.c.id == case_id, cases.c.state == "open",
+                       cases.c.holder == moderator, cases.c.lease_until > now)
+                .values(state="decided", decision=decision, reason_code=reason_code, note=note,
+                        decided_by=moderator, decided_at=now, lease_until=None)
+                .returning(*cases.c)
+            ).first()
+            if row is None:
+                self._refuse(conn, case_id, moderator, now)
+            conn.execute(
+                insert(audit_log),
+                {"case_id": case_id, "at": now, "actor": moderator, "action": "decide",
+                 "detail": {"decision": decision, "reason_code": reason_code, "note": note}},
+            )
+            decided = _rows.to_case(row)
+            if (decided.kind == "review" and not decided.is_gold and sampled_for_second_review(
+                    decided.listing_id, decided.run_id, self.policy.second_review_share)):
+                self._open_second_review(conn, decided, now)
+        return decided
+
+    def _refuse(self, conn, case_id: int, moderator: str, now: datetime):
+        """Explain why a decision was refused (always raises)."""
+        row = conn.execute(
+            select(cases.c.state, cases.c.holder, cases.c.lease_until, cases.c.decided_by,
+                   cases.c.decided_at).where(cases.c.id == case_id)
+        ).first()
+        if row is None:
+            raise CaseNotFoundError(f"case {case_id} does not exist.")
+        if row.state == "decided":
+            raise CaseAlreadyDecidedError(
+                f"case {case_id} was already decided by {row.decided_by} at "
+                f"{row.decided_at.isoformat()}; only an appeal re-opens it."
+            )
+        if row.holder != moderator:
+            raise NotHolderError(f"case {case_id} is not held by {moderator}; claim it first.")
+        raise LeaseExpiredError(
+            f"the lease of {moderator} on case {case_id} lapsed at "
+            f"{row.lease_until.isoformat()}; the case went back to the queue."
+        )
+
+    def _open_second_review(self, conn, first: Case, now: datetime) -> None:
+        copied = ["listing_id", "run_id", "reasons", "primary_reason", "rule_hits", "fraud_score",
+                  "model_version", "ruleset_version", "listing", "contributions", "risk", "priority"]
+        due = now + timedelta(hours=self.policy.second_review_sla_hours)
+        source = select(
+            *(cases.c[name] for name in copied),
+            literal("second").label("kind"), literal(0).label("seq"),
+            literal(first.id).label("parent_id"), literal("moderator").label("required_role"),
+            literal(first.decided_by).label("exclude_moderator"), literal("open").label("state"),
+            literal(now, UTCDateTime).label("enqueued_at"), literal(due, UTCDateTime).label("due_at"),
+        ).where(cases.c.id == first.id)
+        columns = [*copied, "kind", "seq", "parent_id", "required_role", "exclude_moderator",
+                   "state", "enqueued_at", "due_at"]
+        inserted = conn.execute(
+            self._insert(cases).from_select(columns, source)
+            .on_conflict_do_nothing(index_elements=_CASE_KEY).returning(cases.c.id)
+        ).scalar()
+        if inserted is not None:
+            conn.execute(
+                insert(audit_log),
+                {"case_id": first.id, "at": now, "actor": "qc", "action": "second_review_sampled",
+                 "detail": {"second_case_id": inserted}},
+            )
+
+    # -- reads -----------------------------------------------------------------------------
+    def get_case(self, case_id: int) -> Case:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
+        if row is None:
+            raise CaseNotFoundError(f"case {case_id} does not exist.")
+        return _rows.to_case(row)
+
+    def audit(self, case_id: int) -> list[AuditEntry]:
+        query = select(audit_log).where(audit_log.c.case_id == case_id).order_by(audit_log.c.id)
+        with self.engine.connect() as conn:
+            return [_rows.to_audit(r) for r in conn.execute(query)]
+
+    def decisions_since(
+        self, since: datetime, *, kinds: Sequence[str] = ("review", "appeal"),
+        limit: int | None = None,
+    ) -> list[DecisionRecord]:
+        query = (
+            select(cases)
+            .where(
+                cases.c.state == "decided",
+                cases.c.decided_at > since,
+                cases.c.kind.in_(list(kinds)),
+                cases.c.gold_decision.is_(None),
+            )
+            .order_by(cases.c.decided_at, cases.c.id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [_rows.to_decision(r) for r in conn.execute(query)]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
