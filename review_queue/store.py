@@ -16,7 +16,9 @@ from sqlalchemy import Engine, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from review_queue import _bulk, _rows
+from sqlalchemy.exc import IntegrityError
+
+from review_queue import _bulk, _rows, appeals, qc
 from review_queue._tables import UTCDateTime, audit_log, cases
 from review_queue.cases import AuditEntry, Case, DecisionRecord, NewCase, check_decision
 from review_queue.errors import (
@@ -25,9 +27,11 @@ from review_queue.errors import (
     LeaseExpiredError,
     NotHolderError,
     QueueError,
+    AppealNotAllowedError,
     UnknownRoleError,
 )
 from review_queue.policy import QueuePolicy, sampled_for_second_review
+from review_queue.stats import QueueStats, queue_stats
 
 __all__ = ["SqlStore", "utcnow"]
 
@@ -262,6 +266,43 @@ class SqlStore:
             query = query.limit(limit)
         with self.engine.connect() as conn:
             return [_rows.to_decision(r) for r in conn.execute(query)]
+
+    def stats(self, now: datetime | None = None) -> QueueStats:
+        with self.engine.connect() as conn:
+            return queue_stats(conn, now or self.clock())
+
+    def agreement(self) -> qc.Agreement:
+        with self.engine.connect() as conn:
+            return qc.agreement(conn)
+
+    # -- appeals and gold ------------------------------------------------------------------
+    def appeal(self, listing_id: str, run_id: str, actor: str, note: str) -> Case:
+        """Re-open a blocked listing as an appeal case for a senior (see ``appeals.py``).
+
+        Not idempotent by design: each call after a decided appeal opens the next appeal; a
+        second call while one is open raises AppealNotAllowedError.
+        """
+        now = self.clock()
+        try:
+            with self.engine.begin() as conn:
+                appeal_id = appeals.open_appeal(
+                    conn, listing_id, run_id, actor, note, now, self.policy
+                )
+        except IntegrityError:
+            raise AppealNotAllowedError(
+                f"listing {listing_id!r} is already under appeal (opened concurrently)."
+            ) from None
+        return self.get_case(appeal_id)
+
+    def seed_gold(self, new_cases: Sequence[NewCase], answers: Sequence[tuple[str, str]]) -> int:
+        """Add gold cases (known answers), served like any case; idempotent like ``enqueue``."""
+        rows = qc.gold_rows(new_cases, answers, self.clock(), self.policy)
+        if not rows:
+            return 0
+        stmt = self._insert(cases).on_conflict_do_nothing(index_elements=_CASE_KEY)
+        with self.engine.begin() as conn:
+            added = conn.execute(stmt.returning(cases.c.id), rows).all()
+        return len(added)
 
     def close(self) -> None:
         self.engine.dispose()
