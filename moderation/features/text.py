@@ -1,0 +1,207 @@
+"""Text features for rules: a normalised text and the contact signals found in it.
+
+Sellers hide contacts from moderation: "8 девятьсот 12З 4о 5б", "вотсап", Latin letters that look
+Cyrillic ("BoTcAп"), digits sprinkled into words ("прод98ажей 8тороплюсь"). Rules stay simple
+because the undoing happens here, once, in declared derived fields (see rules/fields.yaml).
+
+Everything is a whole-column Polars expression (regex / Aho-Corasick passes over the column):
+this runs on every listing of a 4-million-row day, so there is no per-row Python.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+__all__ = [
+    "TEXT_FEATURES",
+    "add_text_features",
+    "normalise_text",
+    "normalise_phrases",
+]
+
+# Columns this module adds, with their meaning (rules/fields.yaml declares them for rules).
+TEXT_FEATURES: dict[str, str] = {
+    "text_norm": "title + description: lower-case, look-alike letters folded to Cyrillic, "
+    "spelled-out numbers as digits, separators between digits removed, punctuation as spaces",
+    "text_digit_count": "number of digits in text_norm",
+    "text_phone": "first phone-like number in the text, as 11 digits starting with 7 (null if none)",
+    "phone_in_text": "a phone number (10-11 digits, after undoing obfuscation) is in the text",
+    "hidden_phone": "digits interleaved with words ('прод98ажей 8тороплюсь') that add up to a phone",
+    "handle_in_text": "a messenger handle (@nick, t.me/nick, 'тг nick') is in the text",
+    "email_in_text": "an e-mail address (also 'name собака mail точка ru') is in the text",
+    "link_in_text": "a web link or domain (http, www, site.ru, vk.com/...) is in the text",
+    "messenger_mention": "a messenger is named (вотсап, телеграм, тг, вайбер, ...)",
+    "contact_signals": "how many of phone/hidden phone/handle/e-mail/link/messenger are present",
+}
+
+# Latin letters that look like Cyrillic ones (after lower-casing), folded to Cyrillic.
+_LOOKALIKES: dict[str, str] = {
+    "a": "а", "b": "в", "c": "с", "e": "е", "h": "н", "k": "к", "m": "м",
+    "o": "о", "p": "р", "t": "т", "x": "х", "y": "у", "ё": "е",
+}  # fmt: skip
+
+# Markers for "hundreds" and "tens" while composing spelled-out numbers (private-use code points).
+_H = "\ue000"
+_T = "\ue001"
+
+_UNITS = {
+    "ноль": "0", "нуль": "0", "один": "1", "одна": "1", "одну": "1", "два": "2", "две": "2",
+    "три": "3", "четыре": "4", "пять": "5", "шесть": "6", "семь": "7", "сем": "7",
+    "восемь": "8", "восем": "8", "девять": "9", "девят": "9",
+}  # fmt: skip
+_TEENS = {
+    "десять": "10", "одиннадцать": "11", "двенадцать": "12", "тринадцать": "13",
+    "четырнадцать": "14", "пятнадцать": "15", "шестнадцать": "16", "семнадцать": "17",
+    "восемнадцать": "18", "девятнадцать": "19", "десят": "10",
+}  # fmt: skip
+_TENS = {
+    "двадцать": "2", "тридцать": "3", "сорок": "4", "пятьдесят": "5", "пятдесят": "5", "писят": "5", "пийсят": "5", "полтос": "5",
+    "шестьдесят": "6", "шестдесят": "6", "семьдесят": "7", "семдесят": "7",
+    "восемьдесят": "8", "восемдесят": "8", "девяносто": "9",
+}  # fmt: skip
+_HUNDREDS = {
+    "сто": "1", "двести": "2", "триста": "3", "тристо": "3", "четыреста": "4",
+    "пятьсот": "5", "пятсот": "5", "шестьсот": "6", "шестсот": "6", "семьсот": "7",
+    "семсот": "7", "восемьсот": "8", "восемсот": "8", "девятьсот": "9", "девятсот": "9",
+}  # fmt: skip
+
+# Every word padded with spaces so only whole words are replaced (text is tokenised first).
+_NUMBER_WORDS: dict[str, str] = {
+    **{f" {w} ": f" {d} " for w, d in _UNITS.items()},
+    **{f" {w} ": f" {d} " for w, d in _TEENS.items()},
+    **{f" {w} ": f" {d}{_T} " for w, d in _TENS.items()},
+    **{f" {w} ": f" {d}{_H} " for w, d in _HUNDREDS.items()},
+    " сот ": f" {_H} ",  # "девять сот"
+}
+
+_MESSENGERS_LONG = (
+    "вотсап", "ватсап", "вацап", "ватцап", "вотсaп", "whatsapp", "watsap", "whatsap", "вайбер",
+    "viber", "вибер", "телеграм", "телеграмм", "telegram", "телега", "телеге", "телегу",
+    "skype", "скайп", "вконтакте", "vkontakte", "инстаграм", "instagram", "инсте", "инста",
+)  # fmt: skip
+_MESSENGERS_SHORT = ("тг", "tg", "вк", "vk", "wa", "ват", "вацап", "тлг", "tlg")
+
+
+def _fold(word: str) -> str:
+    """The scalar twin of the look-alike fold (used only to build the patterns below)."""
+    return "".join(_LOOKALIKES.get(ch, ch) for ch in word.lower())
+
+
+_MESSENGER_RE = (
+    "(?:^| )(?:"
+    + "|".join(sorted({_fold(w) for w in _MESSENGERS_LONG}, key=len, reverse=True))
+    + ")|(?:^| )(?:"
+    + "|".join(sorted({_fold(w) for w in _MESSENGERS_SHORT}, key=len, reverse=True))
+    + ")(?: |$)"
+)
+# A phone after normalisation: 11 digits starting 7/8, or a 10-digit mobile starting with 9.
+_ONE_PHONE = r"(?:[78]\d{10}|9\d{9}|89\d{8})"
+# A digit run made only of phones (sellers list two numbers in a row: "8904... 8900...").
+_PHONE_RE = rf"(?:^|[^\d])({_ONE_PHONE})(?:{_ONE_PHONE})*(?:[^\d]|$)"
+# A short local number right after a call phrase ("звонить по номеру 995 30 41", "тел 62-61-71").
+_LOCAL_PHONE_RE = r"(?:^| )(?:тел|звон|номер|моб|сот)\pL*(?: \pL+){0,3} ?\d{6,7}(?: |$)"
+_EMAIL_RE = (
+    r"[a-z0-9][a-z0-9._%+-]*\s*(?:@|\(at\)|\[at\]|собака)\s*[a-z0-9-]+\s*(?:\.|точка|\(dot\))\s*"
+    r"(?:ru|com|net|org|ua|by|kz|su|io|me|info|biz|рф)(?:[^a-z]|$)"
+)
+_LINK_RE = (
+    r"https?://|www\.|(?:^|[^a-z0-9@.])[a-z0-9][a-z0-9-]{1,}\.(?:ru|com|net|org|su|info|me|io|biz"
+    r"|pro|site|online|shop|store|by|kz|ua)(?:/|[^a-z0-9]|$)|t\.me/|wa\.me/|vk\.(?:com|me)/"
+    r"|[а-я0-9-]{2,}\.рф"
+)
+_HANDLE_RE = (
+    r"(?:^|[^\w.])@[a-z_][a-z0-9_.]{3,}"
+    r"|(?:^|[^\pL])(?:тг|tg|телеграм\pL*|telegram|инст\pL*|insta\pL*|ник)\s*[:\-]?\s*@?[a-z_][a-z0-9_]{3,}"
+)
+# Digits glued into words: a letter, 1-3 digits, a letter ("маши88на", "8тороплюсь").
+_GLUED_DIGITS_RE = r"\pL\d{1,3}\pL|(?:^| )\d{1,3}\pL{3,}|\pL{3,}\d{1,3}(?: |$)"
+
+
+def _tokenised(text: pl.Expr) -> pl.Expr:
+    """Lower-case, fold look-alikes, punctuation as spaces, every token padded by two spaces."""
+    folded = text.str.to_lowercase().str.replace_many(_LOOKALIKES)
+    spaced = folded.str.replace_all(r"[^\pL\d]+", " ")
+    return pl.lit("  ") + spaced.str.replace_all(" ", "  ", literal=True) + pl.lit("  ")
+
+
+def _numbers_as_digits(tokens: pl.Expr) -> pl.Expr:
+    """Spelled-out numbers to digits: "восемь девятьсот три" -> "8 903" (tokens still spaced)."""
+    words = tokens.str.replace_many(_NUMBER_WORDS)
+    return (
+        words.str.replace_all(f"{_H}\\s*(\\d{_T})", "${1}")  # девятьсот двадцать -> 92T
+        .str.replace_all(f"{_H}\\s*(\\d\\d)(?:\\s|$)", "${1} ")  # девятьсот пятнадцать -> 915
+        .str.replace_all(f"{_H}\\s*(\\d)(?:\\s|$)", "0${1} ")  # девятьсот три -> 903
+        .str.replace_all(_H, "00", literal=True)  # девятьсот -> 900
+        .str.replace_all(f"{_T}\\s*(\\d)(?:\\s|$)", "${1} ")  # двадцать восемь -> 28
+        .str.replace_all(_T, "0", literal=True)  # двадцать -> 20
+    )
+
+
+def _join_digit_runs(text: pl.Expr) -> pl.Expr:
+    """Letters standing for digits inside runs ('9о5', '12з4') and spaces between digits removed."""
+    glued = text.str.replace_all(r"(\d\s*)о(\s*\d)", "${1}0${2}").str.replace_all(
+        r"(\d\s*)з(\s*\d)", "${1}3${2}"
+    )
+    # Two passes: a match consumes the digit on each side, so one pass leaves every other gap.
+    joined = glued.str.replace_all(r"(\d)\s+(\d)", "${1}${2}").str.replace_all(
+        r"(\d)\s+(\d)", "${1}${2}"
+    )
+    return joined.str.replace_all(r"\s+", " ").str.strip_chars()
+
+
+def normalise_text(text: pl.Expr) -> pl.Expr:
+    """The text_norm transformation of a string expression (null stays null)."""
+    return _join_digit_runs(_numbers_as_digits(_tokenised(text)))
+
+
+def normalise_phrases(phrases: list[str]) -> list[str]:
+    """Normalise list entries exactly as text_norm is normalised, so they match it."""
+    if not phrases:
+        return []
+    frame = pl.DataFrame({"p": phrases}, schema={"p": pl.String})
+    return frame.select(normalise_text(pl.col("p")))["p"].to_list()
+
+
+def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
+    """Add the TEXT_FEATURES columns to a listing batch; row order and other columns are kept.
+
+    Needs ``title`` and ``description`` (either may be null; a listing with neither gets null
+    features, and NULL never matches a rule).
+    """
+    raw = pl.concat_str(
+        [pl.col("title"), pl.col("description")], separator=" ", ignore_nulls=True
+    )
+    raw = pl.when(pl.col("title").is_null() & pl.col("description").is_null()).then(None).otherwise(raw)
+    lower = raw.str.to_lowercase()
+    staged = df.with_columns(
+        normalise_text(raw).alias("text_norm"),
+        lower.str.contains(_EMAIL_RE).alias("email_in_text"),
+        lower.str.contains(_LINK_RE).alias("link_in_text"),
+        lower.str.contains(_HANDLE_RE).alias("handle_in_text"),
+        lower.str.count_matches(_GLUED_DIGITS_RE).alias("__glued"),
+    )
+    norm = pl.col("text_norm")
+    digits_only = norm.str.replace_all(r"[^\d]", "")
+    phone = norm.str.extract(_PHONE_RE, 1)
+    out = staged.with_columns(
+        norm.str.count_matches(r"\d").cast(pl.Int64).alias("text_digit_count"),
+        pl.when(phone.str.len_chars() == 10)
+        .then(pl.lit("7") + phone)
+        .otherwise(pl.lit("7") + phone.str.slice(1))
+        .alias("text_phone"),
+        phone.is_not_null().alias("phone_in_text"),
+        (
+            ((pl.col("__glued") >= 2) & digits_only.str.contains(r"[78]9\d{9}|9\d{9}"))
+            | digits_only.str.contains(r"^[78]9\d{9}$")
+            | norm.str.contains(_LOCAL_PHONE_RE)
+        ).alias("hidden_phone"),
+        norm.str.contains(_MESSENGER_RE).alias("messenger_mention"),
+    ).drop("__glued")
+    signals = ["phone_in_text", "hidden_phone", "handle_in_text", "email_in_text", "link_in_text", "messenger_mention"]
+    return out.with_columns(
+        pl.when(norm.is_null())
+        .then(None)
+        .otherwise(pl.sum_horizontal([pl.col(c).cast(pl.Int64) for c in signals]))
+        .cast(pl.Int64)
+        .alias("contact_signals")
+    )

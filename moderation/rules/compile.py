@@ -1,0 +1,209 @@
+"""Conditions -> Polars expressions: expand named lists, parse with ``pl.sql_expr``, type-check.
+
+The condition language is a SQL boolean expression as Polars parses it, plus named lists:
+
+* ``field IN @list`` / ``field NOT IN @list`` — exact values (phones, handles, seller ids);
+* ``contains_any(field, @list)`` — the field contains any entry (case-insensitive);
+* ``contains_word(field, @list)`` — ... as a whole word / phrase.
+
+Lists are expanded textually before parsing, so the same expanded SQL also runs in DuckDB (the
+differential test). Entries used against ``text_norm`` are normalised exactly as ``text_norm`` is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from moderation.features.text import normalise_phrases
+
+__all__ = [
+    "CompileError",
+    "Compiled",
+    "compile_condition",
+    "expand_lists",
+    "to_duckdb",
+    "polars_dtype",
+    "regex_literals",
+]
+
+_POLARS_TYPES: dict[str, pl.DataType] = {
+    "string": pl.String(),
+    "float": pl.Float64(),
+    "int": pl.Int64(),
+    "bool": pl.Boolean(),
+    "datetime": pl.Datetime("us"),
+}
+
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_IN_LIST = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s+(NOT\s+)?IN\s+@([A-Za-z0-9_]+)", re.IGNORECASE)
+_CONTAINS = re.compile(
+    r"\b(contains_any|contains_word)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,\s*@([A-Za-z0-9_]+)\s*\)",
+    re.IGNORECASE,
+)
+_STRAY_LIST = re.compile(r"@([A-Za-z0-9_]*)")
+_REGEX_CALL = re.compile(r"\bregexp_like\s*\(\s*[A-Za-z_][A-Za-z0-9_]*\s*,\s*('(?:[^']|'')*')", re.IGNORECASE)
+_TILDE = re.compile(r"!?~\*?")
+_REGEX_META = re.compile(r"([\\.^$|?*+()\[\]{}])")
+_BOUNDARY = r"[^\pL\d]"
+
+
+class CompileError(Exception):
+    """A condition cannot be compiled; ``hint`` says what to do."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str  # the condition with lists expanded (what Polars and DuckDB parse)
+    expr: pl.Expr  # boolean, NULL -> false
+    fields: tuple[str, ...]
+
+
+def polars_dtype(type_name: str) -> pl.DataType:
+    return _POLARS_TYPES[type_name]
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _regex_escape(text: str) -> str:
+    # Only real metacharacters: Rust's regex rejects escapes of ordinary letters.
+    return _REGEX_META.sub(r"\\\1", text)
+
+
+def _split_literals(sql: str) -> list[tuple[bool, str]]:
+    """Pieces of ``sql`` as (is_string_literal, text), so rewrites never touch quoted text."""
+    pieces, last = [], 0
+    for match in _LITERAL.finditer(sql):
+        pieces.append((False, sql[last : match.start()]))
+        pieces.append((True, match.group(0)))
+        last = match.end()
+    pieces.append((False, sql[last:]))
+    return pieces
+
+
+def expand_lists(condition: str, lists: Mapping[str, list[str]]) -> str:
+    """Replace every list reference by literal SQL; raise CompileError on misuse."""
+
+    def entries(name: str) -> list[str]:
+        if name not in lists:
+            raise CompileError(f"unknown list `@{name}`", _did_you_mean(name, lists, prefix="@"))
+        return lists[name]
+
+    def in_list(m: re.Match[str]) -> str:
+        values = ", ".join(_quote(v) for v in entries(m.group(3)))
+        return f"{m.group(1)} {'NOT ' if m.group(2) else ''}IN ({values})"
+
+    def contains(m: re.Match[str]) -> str:
+        func, field, name = m.group(1).lower(), m.group(2), m.group(3)
+        phrases = entries(name)
+        if field == "text_norm":
+            phrases = normalise_phrases(phrases)
+        phrases = sorted({p for p in phrases if p}, key=lambda p: (-len(p), p))
+        alternation = "|".join(_regex_escape(p) for p in phrases)
+        if func == "contains_word":
+            pattern = f"(?i)(?:^|{_BOUNDARY})(?:{alternation})(?:{_BOUNDARY}|$)"
+        else:
+            pattern = f"(?i)(?:{alternation})"
+        return f"regexp_like({field}, {_quote(pattern)})"
+
+    out = []
+    for is_literal, text in _split_literals(condition):
+        if not is_literal:
+            text = _CONTAINS.sub(contains, _IN_LIST.sub(in_list, text))
+            stray = _STRAY_LIST.search(text)
+            if stray:
+                raise CompileError(
+                    f"list `@{stray.group(1)}` used outside `field IN @list`, "
+                    "`contains_any(field, @list)` or `contains_word(field, @list)`",
+                    "write e.g. `text_phone IN @blocked_phones` or "
+                    "`contains_any(text_norm, @prepayment_phrases)`",
+                )
+            if _TILDE.search(text):
+                raise CompileError(
+                    "the regex operator `~` is not supported (engines disagree on its meaning)",
+                    "write `regexp_like(field, 'pattern')` instead",
+                )
+        out.append(text)
+    return "".join(out)
+
+
+def regex_literals(sql: str) -> list[str]:
+    """The patterns of every ``regexp_like(field, '...')`` call in ``sql``."""
+    return [m.group(1)[1:-1].replace("''", "'") for m in _REGEX_CALL.finditer(sql)]
+
+
+def _did_you_mean(name: str, known, prefix: str = "") -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"did you mean `{prefix}{close[0]}`?" if close else None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def compile_condition(
+    condition: str, field_types: Mapping[str, str], lists: Mapping[str, list[str]]
+) -> Compiled:
+    """Compile and type-check one condition against the declared fields."""
+    sql = expand_lists(condition, lists)
+    for pattern in regex_literals(sql):
+        try:
+            pl.select(pl.lit("").str.contains(pattern))
+        except Exception as exc:  # polars raises ComputeError on a bad pattern
+            raise CompileError(
+                f"invalid regular expression {pattern!r}: {' '.join(str(exc).split())[:160]}",
+                "escape special characters with a backslash, e.g. '\\.' for a dot",
+            ) from None
+    try:
+        expr = pl.sql_expr(sql)
+    except Exception as exc:
+        raise CompileError(
+            f"cannot parse the condition: {_first_line(exc)}",
+            "write a SQL boolean expression, e.g. `price < 0.3 * category_median_price "
+            "AND seller_age_days < 7`",
+        ) from None
+    used = tuple(dict.fromkeys(expr.meta.root_names()))
+    for name in used:
+        if name not in field_types:
+            raise CompileError(
+                f"unknown field `{name}`",
+                _did_you_mean(name, field_types) or "declare it in rules/fields.yaml",
+            )
+    schema = {name: _POLARS_TYPES[field_types[name]] for name in used}
+    probe = pl.DataFrame({n: [None] for n in schema}, schema=schema) if schema else pl.DataFrame({"_": [0]})
+    try:
+        result = probe.select(expr.alias("__hit"))
+    except Exception as exc:
+        types = ", ".join(f"`{n}` is {field_types[n]}" for n in used)
+        raise CompileError(
+            f"type mismatch in the condition: {_first_line(exc)}",
+            f"compare fields with values of their declared type ({types})",
+        ) from None
+    dtype = result.schema["__hit"]
+    if dtype != pl.Boolean:
+        raise CompileError(
+            f"the condition must be true or false for a listing. Got a {dtype} value instead.",
+            "compare the value, e.g. `text_digit_count >= 10`",
+        )
+    return Compiled(sql=sql, expr=expr.fill_null(False), fields=used)
+
+
+def to_duckdb(sql: str) -> str:
+    """The expanded condition in DuckDB's dialect (used by the differential test)."""
+    pieces = _split_literals(sql)
+    return "".join(
+        text if lit else re.sub(r"\bregexp_like\s*\(", "regexp_matches(", text, flags=re.IGNORECASE)
+        for lit, text in pieces
+    )
