@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from moderation.schema import LISTING_COLUMNS, OPTIONAL_COLUMNS, QUARANTINE_SCHEMA, REQUIRED_COLUMNS
+from moderation.schema import LISTING_COLUMNS, OPTIONAL_COLUMNS, QUARANTINE_SCHEMA
 
 __all__ = ["Limits", "DuplicateIndex", "duplicate_index", "validate_batch", "ROW_NUMBER"]
 
