@@ -1,0 +1,102 @@
+"""Thresholds for the text stage, chosen on held-out data from the precision targets — pure.
+
+The stage may only decide where its own measured precision allows: block where the share of
+violations among its blocks is at least ``block_precision``, approve where the share of violations
+among its approvals is at most ``approve_violation_share``. A side with too little held-out support
+to measure that is switched off (``None``) rather than guessed: the stage then leaves those cases
+to people, which is always safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+__all__ = ["TextThresholds", "choose_text_thresholds"]
+
+
+@dataclass(frozen=True)
+class TextThresholds:
+    """Scores >= block_at become blocks, scores < approve_below approvals; ``None`` = never."""
+
+    block_at: float | None
+    approve_below: float | None
+    block_precision: float = 0.99
+    approve_violation_share: float = 0.003
+
+    def __post_init__(self) -> None:
+        for name in ("block_at", "approve_below"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(
+                    f"text threshold {name} must be in [0, 1] or null. Got {value!r} instead."
+                )
+        if (
+            self.block_at is not None
+            and self.approve_below is not None
+            and self.approve_below > self.block_at
+        ):
+            raise ValueError(
+                f"text thresholds must satisfy approve_below <= block_at. "
+                f"Got approve_below={self.approve_below}, block_at={self.block_at} instead."
+            )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TextThresholds:
+        return cls(**data)
+
+
+def choose_text_thresholds(
+    scores: np.ndarray,
+    is_violation: np.ndarray,
+    *,
+    block_precision: float = 0.99,
+    approve_violation_share: float = 0.003,
+    min_support: int = 20,
+) -> TextThresholds:
+    """The boldest thresholds that still meet both targets on (scores, labels).
+
+    block_at: the lowest score s such that, among held-out rows with score >= s, the violation
+    share is >= ``block_precision`` and there are at least ``min_support`` of them.
+    approve_below: the highest s such that, among rows with score < s, the violation share is
+    <= ``approve_violation_share`` with at least ``min_support`` of them.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(is_violation, dtype=bool)
+    if scores.shape != labels.shape or scores.ndim != 1:
+        raise ValueError(
+            f"scores and labels must be 1-d and the same length. Got {scores.shape} and {labels.shape} instead."
+        )
+    if scores.size == 0:
+        return TextThresholds(None, None, block_precision, approve_violation_share)
+
+    order = np.argsort(-scores, kind="stable")  # descending
+    s_desc, y_desc = scores[order], labels[order]
+    # Only cut between distinct scores: a tie cannot be split by a threshold.
+    last_of_tie = np.r_[s_desc[1:] != s_desc[:-1], True]
+
+    n_top = np.arange(1, scores.size + 1)
+    precision_top = np.cumsum(y_desc) / n_top
+    ok_block = last_of_tie & (precision_top >= block_precision) & (n_top >= min_support)
+    block_at = float(s_desc[np.flatnonzero(ok_block)[-1]]) if ok_block.any() else None
+
+    s_asc, y_asc = s_desc[::-1], y_desc[::-1]
+    last_of_tie_asc = np.r_[s_asc[1:] != s_asc[:-1], True]
+    n_bottom = np.arange(1, scores.size + 1)
+    share_bottom = np.cumsum(y_asc) / n_bottom
+    ok_approve = (
+        last_of_tie_asc & (share_bottom <= approve_violation_share) & (n_bottom >= min_support)
+    )
+    approve_below = None
+    if ok_approve.any():
+        i = np.flatnonzero(ok_approve)[-1]
+        # Approve strictly below the next higher score, so every row up to s_asc[i] is approved.
+        approve_below = float(np.nextafter(s_asc[i], np.inf))
+        approve_below = min(approve_below, 1.0)
+    if block_at is not None and approve_below is not None and approve_below > block_at:
+        approve_below = block_at  # both targets met everywhere: blocks win the overlap
+    return TextThresholds(block_at, approve_below, block_precision, approve_violation_share)
