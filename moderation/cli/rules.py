@@ -17,7 +17,7 @@ __all__ = ["rules_app"]
 rules_app = typer.Typer(help="Write, check, test, explain and backtest rule files.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 def _default_rules_dir() -> Path:

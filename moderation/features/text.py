@@ -159,7 +159,7 @@ def normalise_phrases(phrases: list[str]) -> list[str]:
     if not phrases:
         return []
     frame = pl.DataFrame({"p": phrases}, schema={"p": pl.String})
-    return frame.select(normalise_text(pl.col("p")))["p"].to_list()
+    return frame.select(normalise_text(pl.col("p")).alias("p"))["p"].to_list()
 
 
 def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
