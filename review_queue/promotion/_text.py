@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["with_text_norm", "shingles"]
+__all__ = ["with_text_norm", "shingles", "require_columns", "DECISION_COLUMNS"]
 
 
 def with_text_norm(decisions: pl.DataFrame) -> pl.DataFrame:
@@ -30,3 +30,18 @@ def shingles(text: str | None, size: int = 3) -> set[str]:
     if len(words) <= size:
         return {" ".join(words)} if words else set()
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+DECISION_COLUMNS = ("listing_id", "decision", "reason_code")
+
+
+def require_columns(frame: pl.DataFrame, needed: tuple[str, ...], what: str) -> None:
+    """Raise InputSchemaError naming every missing column (the miners' input contract)."""
+    from moderation.errors import InputSchemaError
+
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise InputSchemaError(
+            f"{what} needs column(s) {', '.join(missing)} in the reviewer-decision frame. "
+            f"Got columns {', '.join(frame.columns) or '(none)'} instead."
+        )

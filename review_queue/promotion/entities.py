@@ -16,7 +16,7 @@ from collections import Counter
 import polars as pl
 from datasketch import MinHash, MinHashLSH
 
-from review_queue.promotion._text import shingles, with_text_norm
+from review_queue.promotion._text import DECISION_COLUMNS, require_columns, shingles, with_text_norm
 
 __all__ = ["ENTITY_KINDS", "extract_entities", "mine_entities", "ENTITY_COLUMNS"]
 
@@ -193,6 +193,9 @@ def mine_entities(decisions: pl.DataFrame, *, min_cases: int = 2, **extract_opti
     """
     if not decisions.height:
         return pl.DataFrame(schema=ENTITY_COLUMNS)
+    require_columns(decisions, (*DECISION_COLUMNS, "title", "description"), "mine_entities")
+    if "created_at" not in decisions.columns:
+        require_columns(decisions, ("decided_at",), "mine_entities (without created_at)")
     cases = decisions.with_row_index("_row").select(
         "_row",
         "listing_id",

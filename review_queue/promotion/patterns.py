@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 from sklearn.tree import DecisionTreeClassifier
 
-from review_queue.promotion._text import with_text_norm
+from review_queue.promotion._text import DECISION_COLUMNS, require_columns, with_text_norm
 
 __all__ = ["PatternCandidate", "Clause", "mine_patterns", "condition_mask", "top_phrases"]
 
@@ -69,7 +69,7 @@ def _nice(value: float) -> str:
     """Round a split point to 3 significant digits (policy people read these numbers)."""
     if value == 0 or not math.isfinite(value):
         return "0"
-    digits = max(0, 2 - int(math.floor(math.log10(abs(value)))))
+    digits = 2 - int(math.floor(math.log10(abs(value))))
     rounded = round(value, digits)
     return str(int(rounded)) if float(rounded).is_integer() else f"{rounded:g}"
 
@@ -166,7 +166,6 @@ def _prune(frame: pl.DataFrame, target: pl.Series, clauses: tuple[Clause, ...]) 
             if p >= precision - 1e-9 and h * p >= hits * precision - 1e-9:
                 clauses, hits, precision, changed = shorter, h, p, True
                 break
-    # keep only positive phrase tests when a negative one is not needed (readability)
     return clauses
 
 
@@ -186,6 +185,7 @@ def mine_patterns(
     ``fields`` maps the declared rule fields to their types (rules/fields.yaml): numeric and bool
     fields feed the tree directly, ``category`` is one-hot, and phrases come from ``text_norm``.
     """
+    require_columns(decisions, DECISION_COLUMNS, "mine_patterns")
     frame = with_text_norm(decisions)
     approvals = frame.filter(pl.col("decision") == "approve")
     blocked = frame.filter(pl.col("decision") == "block")

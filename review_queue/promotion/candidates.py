@@ -1,0 +1,131 @@
+"""From reviewer decisions to judged candidates: mine entities and patterns, measure, backtest,
+judge. Pure: frames in, candidates out (the runner in pipelines/suggest.py does the I/O).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import replace
+
+import polars as pl
+
+from review_queue.promotion.entities import ENTITY_KINDS, mine_entities
+from review_queue.promotion.evidence import (
+    Candidate,
+    Criteria,
+    backtest,
+    entity_condition,
+    judge,
+    measure,
+    with_phone_norm,
+)
+from review_queue.promotion.patterns import mine_patterns
+
+__all__ = ["EntityCriteria", "propose", "list_group"]
+
+# Entities of these kinds share one list per reason (phrases: handles, e-mails, links, texts).
+_GROUP = {"phone": "phones", "seller": "sellers", "handle": "phrases", "email": "phrases",
+          "link": "phrases", "text": "phrases"}
+
+
+class EntityCriteria:
+    """What one recurring entity must show before it is even grouped into a list candidate."""
+
+    def __init__(self, min_cases: int = 3, max_approvals: int = 0, min_block_share: float = 1.0) -> None:
+        self.min_cases, self.max_approvals, self.min_block_share = min_cases, max_approvals, min_block_share
+
+
+def list_group(kind: str) -> str:
+    return _GROUP[kind]
+
+
+def _entity_candidates(entities: pl.DataFrame, crit: EntityCriteria, known: set[str], stamp: str) -> tuple[list[Candidate], pl.DataFrame]:
+    strong = entities.filter(
+        (pl.col("cases") >= crit.min_cases)
+        & (pl.col("approvals") <= crit.max_approvals)
+        & (pl.col("same_reason") >= crit.min_block_share * pl.col("blocks"))
+        & ~pl.col("value").is_in(list(known))
+        & ~pl.col("entry").is_in(list(known))
+    ).with_columns(pl.col("kind").replace_strict(_GROUP).alias("group"))
+    out = []
+    for (reason, group), part in strong.group_by("reason_code", "group", maintain_order=True):
+        rows = part.sort("blocks", "value", descending=[True, False]).to_dicts()
+        list_name = f"promoted_{stamp}_{reason}_{group}"[:64]
+        entries = tuple((list_name, r["value"]) for r in rows)
+        condition = " OR ".join(entity_condition(r["kind"], r["entry"]) for r in rows)
+        kinds = sorted({r["kind"] for r in rows})
+        out.append(Candidate(
+            id=list_name, kind="list", reason_code=reason, condition=condition, entries=entries,
+            origin=f"recurring {', '.join(kinds)} ({len(rows)} entries)",
+            evidence={"list_kind": "phone" if group == "phones" else "seller" if group == "sellers" else "phrase"},
+        ))
+    return out, strong
+
+
+def _pattern_id(stamp: str, reason: str, condition: str) -> str:
+    digest = hashlib.sha1(condition.encode()).hexdigest()[:6]
+    return f"promoted_{stamp}_{reason}_{digest}"[:64]
+
+
+def propose(
+    reviewed: pl.DataFrame,
+    fields: Mapping[str, str],
+    *,
+    history: pl.DataFrame | None = None,
+    existing_hits: pl.Series | None = None,
+    blocking_rules: frozenset[str] = frozenset(),
+    known_entries: set[str] | frozenset[str] = frozenset(),
+    existing_conditions: set[str] | frozenset[str] = frozenset(),
+    criteria: Criteria = Criteria(),
+    entity_criteria: EntityCriteria | None = None,
+    today: dt.date | None = None,
+    pattern_options: Mapping | None = None,
+) -> tuple[list[Candidate], pl.DataFrame]:
+    """Judged candidates (proposed and dropped, each with evidence) and the recurring entities.
+
+    ``reviewed``: reviewer decisions with every rule field (see evidence/patterns); ``history``:
+    scored listings with ``day``, ``decision`` and rule fields (for the backtest).
+    """
+    stamp = (today or dt.date.today()).strftime("%Y%m%d")
+    reviewed = with_phone_norm(reviewed)
+    entities = mine_entities(reviewed)
+    cands, _ = _entity_candidates(entities, entity_criteria or EntityCriteria(), set(known_entries), stamp)
+    for pattern in mine_patterns(reviewed, fields, **(pattern_options or {})):
+        if pattern.condition in existing_conditions:
+            continue
+        cands.append(Candidate(
+            id=_pattern_id(stamp, pattern.reason_code, pattern.condition), kind="pattern",
+            reason_code=pattern.reason_code, condition=pattern.condition,
+            origin=f"decision tree, {len(pattern.clauses)} clause(s)",
+        ))
+    if history is not None:
+        history = with_phone_norm(history)
+    measured = []
+    for cand in cands:
+        ev = {**cand.evidence, **measure(cand, reviewed, existing_hits=existing_hits, blocking_rules=blocking_rules)}
+        if history is not None and history.height:
+            ev.update(_backtest_summary(backtest(cand, history)))
+        measured.append(replace(cand, evidence=ev))
+    return judge(measured, criteria), entities
+
+
+def _backtest_summary(per_day: pl.DataFrame) -> dict:
+    listings = int(per_day["listings"].sum())
+    known_rows = per_day.drop_nulls("precision_known")
+    summary = {
+        "backtest": per_day.to_dicts(),
+        "backtest_hits_per_day": float(per_day["hits"].mean()),
+        "backtest_new_blocks_share": float(per_day["from_approve"].sum()) / listings if listings else 0.0,
+        "backtest_automation_delta": float(per_day["from_review"].sum()) / listings if listings else 0.0,
+        "backtest_precision_known": (
+            float((known_rows["precision_known"] * known_rows["hits"]).sum() / known_rows["hits"].sum())
+            if known_rows.height and known_rows["hits"].sum() else None
+        ),
+    }
+    if "precision_true" in per_day.columns:
+        valid = per_day.drop_nulls("precision_true")
+        hits = valid["hits"].sum()
+        summary["backtest_precision_true"] = float((valid["precision_true"] * valid["hits"]).sum() / hits) if hits else None
+    return summary
