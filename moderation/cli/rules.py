@@ -61,3 +61,158 @@ def check(path: Path = typer.Argument(None, help="Rules directory or one rule fi
     )
 
 
+
+
+@rules_app.command("test")
+def test(path: Path = typer.Argument(None, help="Rules directory or one rule file.")) -> None:
+    """Run every rule's examples (must / must not match); exit 1 if any misbehaves."""
+    from moderation.rules import check_rules, rule_files
+
+    root, only = _resolve(path)
+    ruleset, diags = check_rules(root, only)
+    by_file: dict[str, list] = {}
+    for diag in diags:
+        by_file.setdefault(diag.file, []).append(diag)
+    passed = 0
+    for file in only if only is not None else rule_files(root):
+        shown = [k for k in by_file if Path(k).name == file.name]
+        if shown:
+            console.print(f"FAIL {file.name}")
+            for key in shown:
+                for diag in by_file.pop(key):
+                    console.print(f"  {diag}")
+        else:
+            passed += 1
+            console.print(f"ok   {file.name}")
+    for rest in by_file.values():  # fields.yaml, reasons.yaml, lists
+        for diag in rest:
+            console.print(str(diag))
+    console.print(f"{passed} rule file(s) passed, {len(diags)} problem(s)")
+    if diags:
+        raise typer.Exit(1)
+
+
+def _read_features(path: Path):
+    """A dump -> typed listings (bad rows skipped, as the daily run quarantines them) -> features."""
+    from moderation.features import add_features, compute_day_stats
+    from moderation.ingest import open_dump
+    from moderation.validate import validate_batch
+
+    dump = open_dump(path)
+    raw = dump.scan().collect()
+    listings, _quarantine = validate_batch(raw, source_file=str(path), row_offset=0)
+    return add_features(listings, compute_day_stats(listings))
+
+
+def _read_truth(path: Path):
+    import polars as pl
+
+    from moderation.errors import InputSchemaError
+
+    if path.suffix == ".parquet":
+        truth = pl.read_parquet(path)
+    elif path.suffix == ".csv":
+        truth = pl.read_csv(path, infer_schema=False)
+    else:
+        truth = pl.read_ndjson(path)
+    missing = [c for c in ("listing_id", "violation") if c not in truth.columns]
+    if missing:
+        raise InputSchemaError(f"{path}: truth file lacks column(s) {', '.join(missing)}")
+    return truth.select(pl.col("listing_id").cast(pl.String), pl.col("violation").cast(pl.String))
+
+
+@rules_app.command("explain")
+def explain_cmd(
+    listing_id: str = typer.Argument(..., help="The listing to explain."),
+    input: Path = typer.Option(..., "--input", "-i", help="The dump holding the listing."),
+    rules_dir: Path = typer.Option(None, "--rules", help="Rules directory (default: settings)."),
+    all_rules: bool = typer.Option(False, "--all", help="Also list the rules that did not hit."),
+) -> None:
+    """Show which rules hit one listing and the field values that made them hit."""
+    from moderation.errors import InputSchemaError
+    from moderation.rules.explain import explain, format_explanation
+
+    ruleset = _load(rules_dir)
+    features = _read_features(input)
+    try:
+        exp = explain(ruleset, features, listing_id)
+    except KeyError:
+        raise InputSchemaError(f"{input}: no valid listing with listing_id {listing_id!r}") from None
+    console.print(format_explanation(exp, all_rules=all_rules), markup=False)
+
+
+@rules_app.command("backtest")
+def backtest_cmd(
+    input: list[Path] = typer.Option(..., "--input", "-i", help="Dump(s); repeat the option."),
+    truth: list[Path] = typer.Option(..., "--truth", "-t", help="Truth file(s) (listing_id, violation)."),
+    rules_dir: Path = typer.Option(None, "--rules", help="Rules directory (default: settings)."),
+) -> None:
+    """Per rule (shadow included): hits, precision, recall, overlap, and the effect if active."""
+    import polars as pl
+    from rich.table import Table
+
+    from moderation.rules.backtest import backtest
+
+    ruleset = _load(rules_dir)
+    features = pl.concat([_read_features(p) for p in input], how="diagonal_relaxed")
+    truth_frame = pl.concat([_read_truth(p) for p in truth])
+    result = backtest(ruleset, features, truth_frame)
+    table = Table(title=f"backtest of ruleset {ruleset.version} on {features.height:,} listings")
+    for col in ("rule", "status", "action", "reason", "hits", "precision", "recall", "overlap",
+                "top overlap", "Δ automation", "Δ block precision"):
+        table.add_column(col, justify="right" if col[0] in "hprΔo" and col not in {"reason"} else "left")
+
+    def pct(x, signed=False):
+        return "-" if x is None else (f"{x:+.2%}" if signed else f"{x:.1%}")
+
+    for row in result.iter_rows(named=True):
+        table.add_row(
+            row["rule_id"], row["status"], row["action"], row["reason"], f"{row['hits']:,}",
+            pct(row["precision"]), pct(row["recall"]), pct(row["overlap"]), row["top_overlap"] or "-",
+            pct(row["automation_delta"], True), pct(row["block_precision_delta"], True),
+        )
+    console.print(table)
+
+
+DEFAULT_CONTACTS_CSV = Path("../shared/data/avito_contacts_sample.csv")
+
+
+@rules_app.command("eval-contacts")
+def eval_contacts(
+    csv: Path = typer.Argument(DEFAULT_CONTACTS_CSV, help="CSV with description, has_contacts (idx optional)."),
+    rules_dir: Path = typer.Option(None, "--rules", help="Rules directory (default: settings)."),
+    min_precision: float = typer.Option(0.95, help="Exit 1 below this precision."),
+    min_recall: float = typer.Option(0.80, help="Exit 1 below this recall."),
+) -> None:
+    """Precision and recall of the active contact rules on real labelled ad texts."""
+    import dataclasses
+
+    import polars as pl
+
+    from moderation.errors import InputSchemaError
+    from moderation.features import add_features, compute_day_stats
+    from moderation.rules.contacts_eval import listings_from_texts, score_contact_rules
+
+    if not csv.is_file():
+        raise InputSchemaError(f"{csv}: no such file (the sample lives in ../shared/data/)")
+    texts = pl.read_csv(csv, infer_schema_length=0)
+    missing = [c for c in ("description", "has_contacts") if c not in texts.columns]
+    if missing:
+        raise InputSchemaError(f"{csv}: missing column(s) {', '.join(missing)}")
+    ruleset = _load(rules_dir)
+    listings = listings_from_texts(texts)
+    stats = compute_day_stats(listings)
+    if stats.overall_median_price is None:  # no prices at all in this sample
+        stats = dataclasses.replace(stats, overall_median_price=float("nan"))
+    features = add_features(listings, stats)
+    labels = texts["has_contacts"].cast(pl.Int64) == 1
+    score = score_contact_rules(ruleset, features, labels)
+    for rule_id, (hits, tp) in score.per_rule.items():
+        console.print(f"  {rule_id:<34} hits {hits:>5}   true {tp:>5}")
+    console.print(
+        f"contact rules on {score.rows} texts ({score.positives} with contacts): "
+        f"precision {score.precision:.3f}  recall {score.recall:.3f}  "
+        f"(tp {score.true_pos}, fp {score.false_pos}; target precision >= {min_precision}, recall >= {min_recall})"
+    )
+    if score.precision < min_precision or score.recall < min_recall:
+        raise typer.Exit(1)
