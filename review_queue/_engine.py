@@ -15,7 +15,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         return _sqlite_engine(url, pool_size)
     if parsed.get_backend_name() == "postgresql":
         return create_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
         )
     raise ValueError(
         f"queue URL must start with sqlite:/// or postgresql+psycopg://. Got {url!r} instead."

@@ -16,6 +16,7 @@ __all__ = [
     "NewCase",
     "Case",
     "DecisionRecord",
+    "Verdict",
     "AuditEntry",
     "KINDS",
     "HUMAN_DECISIONS",
@@ -98,6 +99,22 @@ class DecisionRecord:
     note: str | None
     moderator: str
     decided_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What ``decide`` returns: the decision as recorded, and the second review it triggered."""
+
+    case_id: int
+    listing_id: str
+    run_id: str
+    kind: str
+    decision: str
+    reason_code: str
+    note: str | None
+    moderator: str
+    decided_at: datetime
+    second_review_case_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

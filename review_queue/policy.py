@@ -67,11 +67,12 @@ def due_at(enqueued_at: datetime, prio: float, policy: QueuePolicy) -> datetime:
     return enqueued_at + timedelta(hours=policy.base_sla_hours * share)
 
 
-def sampled_for_second_review(listing_id: str, run_id: str, share: float) -> bool:
-    """Deterministic sample: the same case is always in or out, whoever decides it."""
+def sampled_for_second_review(case_id: int, share: float) -> bool:
+    """Deterministic sample by case id: known before the decision is written, so the store can
+    open the second review in the same statement; the same case is always in or out."""
     if share <= 0.0:
         return False
     if share >= 1.0:
         return True
-    digest = hashlib.blake2b(f"{listing_id}\x1f{run_id}".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(case_id.to_bytes(8, "big", signed=True), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64 < share

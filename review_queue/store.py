@@ -18,9 +18,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sqlalchemy.exc import IntegrityError
 
-from review_queue import _bulk, _rows, appeals, qc
+from review_queue import _bulk, _pg, _rows, appeals, qc
 from review_queue._tables import UTCDateTime, audit_log, cases
-from review_queue.cases import AuditEntry, Case, DecisionRecord, NewCase, check_decision
+from review_queue.cases import AuditEntry, Case, DecisionRecord, NewCase, Verdict, check_decision
 from review_queue.errors import (
     CaseAlreadyDecidedError,
     CaseNotFoundError,
@@ -55,6 +55,8 @@ class SqlStore:
         self.policy = policy or QueuePolicy()
         self.clock = clock
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        # Single-statement operations (see _pg.py) need no BEGIN/COMMIT round trips.
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect(self) -> str:
@@ -94,6 +96,10 @@ class SqlStore:
             raise QueueError(f"limit must be between 1 and {self.policy.max_claim}. Got {limit!r} instead.")
         now = self.clock()
         until = now + timedelta(seconds=self.policy.lease_seconds)
+        if self.dialect == "postgresql":
+            with self._autocommit.connect() as conn:
+                rows = _pg.claim(conn, moderator, role == "moderator", kinds, limit, now, until)
+            return [_rows.to_case(r) for r in rows]
         pick = (
             select(cases.c.id, cases.c.holder)
             .where(
@@ -113,10 +119,9 @@ class SqlStore:
             picked = conn.execute(pick).all()
             if not picked:
                 return []
-            ids = [p.id for p in picked]
             rows = conn.execute(
                 update(cases)
-                .where(cases.c.id.in_(ids))
+                .where(cases.c.id.in_([p.id for p in picked]))
                 .values(holder=moderator, claimed_at=now, lease_until=until)
                 .returning(*cases.c)
             ).all()
@@ -164,32 +169,47 @@ class SqlStore:
     def decide(
         self, case_id: int, moderator: str, decision: str, reason_code: str,
         note: str | None = None,
-    ) -> Case:
+    ) -> Verdict:
         check_decision(decision, reason_code)
         if note is not None and len(note) > _MAX_NOTE:
             raise QueueError(f"note must be at most {_MAX_NOTE} characters. Got {len(note)}.")
         now = self.clock()
-        with self.engine.begin() as conn:
-            row = conn.execute(
-                update(cases)
-                .where(cases.c.id == case_id, cases.c.state == "open",
-                       cases.c.holder == moderator, cases.c.lease_until > now)
-                .values(state="decided", decision=decision, reason_code=reason_code, note=note,
-                        decided_by=moderator, decided_at=now, lease_until=None)
-                .returning(*cases.c)
-            ).first()
-            if row is None:
-                self._refuse(conn, case_id, moderator, now)
-            conn.execute(
-                insert(audit_log),
-                {"case_id": case_id, "at": now, "actor": moderator, "action": "decide",
-                 "detail": {"decision": decision, "reason_code": reason_code, "note": note}},
-            )
-            decided = _rows.to_case(row)
-            if (decided.kind == "review" and not decided.is_gold and sampled_for_second_review(
-                    decided.listing_id, decided.run_id, self.policy.second_review_share)):
-                self._open_second_review(conn, decided, now)
-        return decided
+        sample = sampled_for_second_review(case_id, self.policy.second_review_share)
+        second_due = now + timedelta(hours=self.policy.second_review_sla_hours)
+        if self.dialect == "postgresql":
+            with self._autocommit.connect() as conn:
+                row = _pg.decide(conn, case_id, moderator, decision, reason_code, note, now,
+                                 sample, second_due)
+                if row is None:
+                    self._refuse(conn, case_id, moderator, now)
+            second_id = row.second_id
+        else:
+            with self.engine.begin() as conn:
+                row = conn.execute(
+                    update(cases)
+                    .where(cases.c.id == case_id, cases.c.state == "open",
+                           cases.c.holder == moderator, cases.c.lease_until > now)
+                    .values(state="decided", decision=decision, reason_code=reason_code,
+                            note=note, decided_by=moderator, decided_at=now, lease_until=None)
+                    .returning(cases.c.id, cases.c.listing_id, cases.c.run_id, cases.c.kind,
+                               cases.c.gold_decision)
+                ).first()
+                if row is None:
+                    self._refuse(conn, case_id, moderator, now)
+                second_id = None
+                if sample and row.kind == "review" and row.gold_decision is None:
+                    second_id = self._open_second_review(conn, case_id, moderator, now, second_due)
+                conn.execute(
+                    insert(audit_log),
+                    {"case_id": case_id, "at": now, "actor": moderator, "action": "decide",
+                     "detail": {"decision": decision, "reason_code": reason_code, "note": note,
+                                "second_review_case_id": second_id}},
+                )
+        return Verdict(
+            case_id=case_id, listing_id=row.listing_id, run_id=row.run_id, kind=row.kind,
+            decision=decision, reason_code=reason_code, note=note, moderator=moderator,
+            decided_at=now, second_review_case_id=second_id,
+        )
 
     def _refuse(self, conn, case_id: int, moderator: str, now: datetime):
         """Explain why a decision was refused (always raises)."""
@@ -211,29 +231,23 @@ class SqlStore:
             f"{row.lease_until.isoformat()}; the case went back to the queue."
         )
 
-    def _open_second_review(self, conn, first: Case, now: datetime) -> None:
-        copied = ["listing_id", "run_id", "reasons", "primary_reason", "rule_hits", "fraud_score",
-                  "model_version", "ruleset_version", "listing", "contributions", "risk", "priority"]
-        due = now + timedelta(hours=self.policy.second_review_sla_hours)
+    def _open_second_review(
+        self, conn, first_id: int, first_moderator: str, now: datetime, due: datetime
+    ) -> int | None:
+        copied = _pg.SECOND_REVIEW_COPIED
         source = select(
             *(cases.c[name] for name in copied),
             literal("second").label("kind"), literal(0).label("seq"),
-            literal(first.id).label("parent_id"), literal("moderator").label("required_role"),
-            literal(first.decided_by).label("exclude_moderator"), literal("open").label("state"),
+            literal(first_id).label("parent_id"), literal("moderator").label("required_role"),
+            literal(first_moderator).label("exclude_moderator"), literal("open").label("state"),
             literal(now, UTCDateTime).label("enqueued_at"), literal(due, UTCDateTime).label("due_at"),
-        ).where(cases.c.id == first.id)
+        ).where(cases.c.id == first_id)
         columns = [*copied, "kind", "seq", "parent_id", "required_role", "exclude_moderator",
                    "state", "enqueued_at", "due_at"]
-        inserted = conn.execute(
+        return conn.execute(
             self._insert(cases).from_select(columns, source)
             .on_conflict_do_nothing(index_elements=_CASE_KEY).returning(cases.c.id)
         ).scalar()
-        if inserted is not None:
-            conn.execute(
-                insert(audit_log),
-                {"case_id": first.id, "at": now, "actor": "qc", "action": "second_review_sampled",
-                 "detail": {"second_case_id": inserted}},
-            )
 
     # -- reads -----------------------------------------------------------------------------
     def get_case(self, case_id: int) -> Case:

@@ -98,15 +98,20 @@ def test_lapsed_lease_returns_the_case_to_the_queue(store, clock, new_case):
 def test_decision_is_final_and_audited(store, new_case):
     store.enqueue([new_case(1)])
     (case,) = store.claim("anna", limit=1)
-    decided = store.decide(case.id, "anna", "block", "contacts_in_text", note="телеграм в тексте")
-    assert (decided.state, decided.decision, decided.reason_code) == ("decided", "block", "contacts_in_text")
-    assert decided.decided_by == "anna" and decided.note == "телеграм в тексте"
+    verdict = store.decide(case.id, "anna", "block", "contacts_in_text", note="телеграм в тексте")
+    assert (verdict.case_id, verdict.listing_id, verdict.kind) == (case.id, case.listing_id, "review")
+    assert verdict.second_review_case_id is None
+    stored = store.get_case(case.id)
+    assert (stored.state, stored.decision, stored.reason_code) == ("decided", "block", "contacts_in_text")
+    assert stored.decided_by == "anna" and stored.note == "телеграм в тексте"
+    assert stored.decided_at == verdict.decided_at and stored.holder == "anna"
     with pytest.raises(CaseAlreadyDecidedError, match="only an appeal re-opens it"):
         store.decide(case.id, "anna", "approve", "ok")
     actions = [(e.action, e.actor) for e in store.audit(case.id)]
     assert actions == [("claim", "anna"), ("decide", "anna")]
     assert store.audit(case.id)[1].detail == {
-        "decision": "block", "reason_code": "contacts_in_text", "note": "телеграм в тексте"
+        "decision": "block", "reason_code": "contacts_in_text", "note": "телеграм в тексте",
+        "second_review_case_id": None,
     }
     assert store.claim("boris", limit=5) == []
 

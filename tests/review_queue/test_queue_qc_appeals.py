@@ -31,7 +31,8 @@ def test_second_review_is_blind_and_goes_to_someone_else(store, new_case):
     (second,) = store.claim("boris", limit=5)
     assert second.kind == "second" and second.parent_id == first.id
     assert second.decision is None and second.listing == first.listing
-    assert "second_review_sampled" in [e.action for e in store.audit(first.id)]
+    decide_entry = [e for e in store.audit(first.id) if e.action == "decide"][0]
+    assert decide_entry.detail["second_review_case_id"] == second.id
     store.decide(second.id, "boris", "block", "prepayment_scam")
     assert store.decisions_since(first.enqueued_at - timedelta(days=1)) != []
     kinds = {r.kind for r in store.decisions_since(first.enqueued_at - timedelta(seconds=1), kinds=("second",))}
@@ -131,10 +132,11 @@ def test_stats_report_backlog_breaches_and_throughput(store, clock, new_case):
 
 
 def test_sampling_share_is_deterministic_and_roughly_right():
-    picks = [sampled_for_second_review(f"L{i}", "run", 0.1) for i in range(5000)]
-    assert picks == [sampled_for_second_review(f"L{i}", "run", 0.1) for i in range(5000)]
+    picks = [sampled_for_second_review(i, 0.1) for i in range(5000)]
+    assert picks == [sampled_for_second_review(i, 0.1) for i in range(5000)]
     assert 0.08 < sum(picks) / len(picks) < 0.12
-    assert not any(sampled_for_second_review(f"L{i}", "run", 0.0) for i in range(100))
+    assert not any(sampled_for_second_review(i, 0.0) for i in range(100))
+    assert all(sampled_for_second_review(i, 1.0) for i in range(100))
 
 
 def test_policy_rejects_bad_values():

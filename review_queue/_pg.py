@@ -1,0 +1,118 @@
+"""PostgreSQL fast path: claim and decide as one statement each, in autocommit.
+
+Each is a single statement with data-modifying CTEs, so it is atomic on its own and costs one
+round trip: no BEGIN/COMMIT, no second statement for the audit entry. Claims pick rows with
+``FOR UPDATE SKIP LOCKED``: concurrent claimers skip each other's rows instead of waiting, and
+PostgreSQL re-checks the lease condition on the newest row version, so no case gets two
+holders. The portable path in ``store.py`` does the same in several statements (SQLite); the
+contract tests run both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Connection, String, column, text
+
+from review_queue._tables import cases
+
+__all__ = ["claim", "decide", "SECOND_REVIEW_COPIED"]
+
+SECOND_REVIEW_COPIED = (
+    "listing_id", "run_id", "reasons", "primary_reason", "rule_hits", "fraud_score",
+    "model_version", "ruleset_version", "listing", "contributions", "risk", "priority",
+)
+_CASE_COLUMNS = [c.name for c in cases.c]
+
+
+def _claim_sql(role_filter: bool, kind_filter: bool) -> str:
+    extra = ""
+    if role_filter:
+        extra += " AND required_role = 'moderator'"
+    if kind_filter:
+        extra += " AND kind = ANY(CAST(:kinds AS text[]))"
+    returned = ", ".join(f"c.{name}" for name in _CASE_COLUMNS)
+    return f"""
+    WITH picked AS (
+        SELECT id, holder FROM cases
+        WHERE state = 'open' AND (lease_until IS NULL OR lease_until <= :now)
+          AND (exclude_moderator IS NULL OR exclude_moderator <> :moderator){extra}
+        ORDER BY due_at, id
+        LIMIT :limit
+        FOR UPDATE SKIP LOCKED
+    ), claimed AS (
+        UPDATE cases AS c SET holder = :moderator, claimed_at = :now, lease_until = :until
+        FROM picked WHERE c.id = picked.id
+        RETURNING {returned}, picked.holder AS lapsed_holder
+    ), logged AS (
+        INSERT INTO audit_log (case_id, at, actor, action, detail)
+        SELECT id, :now, :moderator, 'claim',
+               jsonb_build_object('lease_until', CAST(:until_iso AS text),
+                                  'lapsed_holder', lapsed_holder)
+        FROM claimed
+    )
+    SELECT {", ".join(_CASE_COLUMNS)}, lapsed_holder FROM claimed ORDER BY due_at, id
+    """
+
+
+_CLAIM = {
+    (role, kind): text(_claim_sql(role, kind)).columns(*cases.c, column("lapsed_holder", String))
+    for role in (False, True)
+    for kind in (False, True)
+}
+
+_COPIED = ", ".join(SECOND_REVIEW_COPIED)
+_DECIDE = text(f"""
+    WITH decided AS (
+        UPDATE cases SET state = 'decided', decision = :decision, reason_code = :reason_code,
+               note = :note, decided_by = :moderator, decided_at = :now, lease_until = NULL
+        WHERE id = :case_id AND state = 'open' AND holder = :moderator AND lease_until > :now
+        RETURNING id, kind, gold_decision, {_COPIED}
+    ), sampled AS (
+        INSERT INTO cases ({_COPIED}, kind, seq, parent_id, required_role, exclude_moderator,
+                           state, enqueued_at, due_at)
+        SELECT {_COPIED}, 'second', 0, id, 'moderator', :moderator, 'open', :now, :second_due
+        FROM decided
+        WHERE CAST(:sample AS boolean) AND kind = 'review' AND gold_decision IS NULL
+        ON CONFLICT (listing_id, run_id, kind, seq) DO NOTHING
+        RETURNING id
+    ), logged AS (
+        INSERT INTO audit_log (case_id, at, actor, action, detail)
+        SELECT decided.id, :now, :moderator, 'decide',
+               jsonb_build_object('decision', CAST(:decision AS text),
+                                  'reason_code', CAST(:reason_code AS text),
+                                  'note', CAST(:note AS text),
+                                  'second_review_case_id', sampled.id)
+        FROM decided LEFT JOIN sampled ON true
+    )
+    SELECT decided.id, decided.listing_id, decided.run_id, decided.kind, sampled.id AS second_id
+    FROM decided LEFT JOIN sampled ON true
+""").columns(
+    column("id", BigInteger), column("listing_id", String), column("run_id", String),
+    column("kind", String), column("second_id", BigInteger),
+)
+
+
+def claim(
+    conn: Connection, moderator: str, role_filter: bool, kinds: Sequence[str] | None,
+    limit: int, now: datetime, until: datetime,
+) -> list:
+    params = {"moderator": moderator, "now": now, "until": until, "until_iso": until.isoformat(),
+              "limit": limit}
+    if kinds:
+        params["kinds"] = list(kinds)
+    return conn.execute(_CLAIM[(role_filter, bool(kinds))], params).all()
+
+
+def decide(
+    conn: Connection, case_id: int, moderator: str, decision: str, reason_code: str,
+    note: str | None, now: datetime, sample: bool, second_due: datetime,
+):
+    """The decided row (id, listing_id, run_id, kind, second_id) or None if refused."""
+    return conn.execute(
+        _DECIDE,
+        {"case_id": case_id, "moderator": moderator, "decision": decision,
+         "reason_code": reason_code, "note": note, "now": now, "sample": sample,
+         "second_due": second_due},
+    ).first()
