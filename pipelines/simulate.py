@@ -1,0 +1,385 @@
+"""Closed-loop simulation: the whole system learning from its own reviewers, day after day.
+
+Each simulated day: generate the day's listings (a new scam appears from the drift day), score
+them with the current rules and champion model (``run_score``: decisions + review queue), let
+simulated moderators decide queued cases (a daily capacity, a realistic error rate), mine their
+decisions into shadow rules (``pipelines.suggest``), let a simulated policy team promote shadow
+rules that meet stated criteria (``promote_rule``, the same edit a person makes), and retrain the
+model on reviewer decisions on a schedule. Everything lives under its own output directory: its
+own home (queue, MLflow) and its own copy of the rules, so the shipped ``rules/`` never changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+__all__ = ["SimConfig", "PolicyTeam", "simulate", "format_table", "DAY_COLUMNS"]
+
+DRIFT_PATTERN = "drift_delivery_phishing"
+
+DAY_COLUMNS = (
+    "day", "listings", "review_volume", "automation_rate", "auto_blocks", "block_precision",
+    "violations_leaked", "leak_rate", "reviewed", "backlog", "rules_active", "rules_shadow",
+    "proposed", "promoted", "drift_listings", "drift_covered_shadow", "drift_covered_any", "model_version",
+    "seconds",
+)
+
+
+@dataclass(frozen=True)
+class PolicyTeam:
+    """The simulated policy team's stated criteria for promoting a shadow rule to active."""
+
+    min_days_in_shadow: int = 1  # a rule must shadow at least one full day
+    min_reviewed_hits: int = 5  # shadow hits on cases reviewers decided since it was proposed
+    min_precision: float = 0.98  # share of those a reviewer blocked
+    max_daily_hit_share: float = 0.02  # a rule hitting more than 2 % of a day is sent back
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    days: int = 14
+    drift_day: int = 4  # 1-based simulated day the new scam appears
+    listings_per_day: int = 20_000
+    seed: int = 7
+    warmup_days: int = 2  # labelled history the first model trains on (before day 1)
+    moderators: int = 6
+    capacity_per_moderator: int = 500  # cases one moderator decides a day
+    error_rate: float = 0.01  # share of decisions a moderator gets wrong
+    retrain_every: int = 5  # days; 0 = never
+    suggest_window_days: int = 3  # reviewer decisions mined each evening
+    policy: PolicyTeam = field(default_factory=PolicyTeam)
+
+
+def _settings(out: Path):
+    from moderation.settings import PROJECT_ROOT, load_settings
+
+    rules_dir = out / "rules"
+    if not rules_dir.exists():
+        shutil.copytree(PROJECT_ROOT / "rules", rules_dir)
+    return load_settings(home=out / "home", rules_dir=rules_dir)
+
+
+def _train(settings, data, *, log: Callable[[str], None], promote: bool):
+    from moderation.model.registry import promote as set_champion
+    from moderation.model.spec import load_spec
+    from pipelines.train import train_and_register
+
+    spec = load_spec(settings.models_dir / "fraud.yaml")
+    result = train_and_register(
+        data, spec, tracking_uri=settings.resolved_tracking_uri, name=settings.model_name,
+        artifact_location=settings.artifact_location, rules_dir=settings.rules_dir, log=lambda _m: None,
+    )
+    if promote:
+        set_champion(settings.resolved_tracking_uri, settings.model_name, result.version.version)
+    log(f"  trained model version {result.version.version} on {data.features.height:,} rows "
+        f"in {result.seconds:.0f}s")
+    return result
+
+
+def _reviewer_training_data(days_dir: Path, history: pl.DataFrame):
+    """Adapter: reviewer decisions as labelled rows for ``train_and_register`` — the warm-up days
+    (labelled history) plus every listing a moderator decided (their label, errors included)."""
+    from pipelines.train import TrainingData, read_history
+
+    warm = read_history(days_dir / "warmup")
+    reviewed = history.filter(pl.col("human_decision").is_not_null())
+    features = pl.concat([warm.features, reviewed.select(warm.features.columns)], how="vertical_relaxed")
+    human = reviewed["human_reason"].fill_null("ok")
+    reasons = pl.concat([warm.reasons, human.alias("reason")])
+    return TrainingData(
+        features=features, labels=(reasons != "ok").to_numpy().astype(np.int8), reasons=reasons,
+        source=f"warm-up days + {reviewed.height:,} reviewer decisions",
+    )
+
+
+class _Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def _moderate(store, clock: _Clock, truth: dict[str, tuple[str, str]], cfg: SimConfig,
+              rng: np.random.Generator) -> list[tuple[str, str, str]]:
+    """Simulated moderators work the queue up to their capacity; returns (listing, decision, reason)."""
+    from moderation.schema import VIOLATIONS
+
+    done: list[tuple[str, str, str]] = []
+    for m in range(cfg.moderators):
+        name = f"sim-mod-{m + 1}"
+        left = cfg.capacity_per_moderator
+        while left > 0:
+            cases = store.claim(name, limit=min(100, left), kinds=["review"])
+            if not cases:
+                break
+            for case in cases:
+                clock.now += dt.timedelta(seconds=20)
+                violation = truth.get(case.listing_id, ("ok", ""))[0]
+                wrong = rng.random() < cfg.error_rate
+                if (violation != "ok") != wrong:
+                    decision = "block"
+                    reason = violation if violation != "ok" else str(rng.choice(VIOLATIONS))
+                else:
+                    decision, reason = "approve", "ok"
+                store.decide(case.id, name, decision, reason)
+                done.append((case.listing_id, decision, reason))
+            left -= len(cases)
+    return done
+
+
+def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConfig,
+                   proposed_on: dict[str, dt.date], log) -> list[str]:
+    """Promote the shadow rules whose shadow hits agree with reviewers (the stated criteria)."""
+    from moderation.rules import load_ruleset
+    from pipelines.suggest import promote_rule
+
+    ruleset = load_ruleset(settings.rules_dir)
+    promoted = []
+    last_day = history.filter(pl.col("day") == history["day"].max())
+    for rule in ruleset.shadow:
+        since = proposed_on.get(rule.id)
+        if since is None or (today - since).days < cfg.policy.min_days_in_shadow:
+            continue
+        after = history.filter((pl.col("day") > since) & pl.col("shadow_hits").list.contains(rule.id))
+        reviewed = after.filter(pl.col("human_decision").is_not_null())
+        if reviewed.height < cfg.policy.min_reviewed_hits:
+            continue
+        precision = float((reviewed["human_decision"] == "block").mean())
+        share = float(last_day["shadow_hits"].list.contains(rule.id).mean()) if last_day.height else 0.0
+        if precision >= cfg.policy.min_precision and share <= cfg.policy.max_daily_hit_share:
+            promote_rule(settings.rules_dir, rule.id, who="sim-policy-team", today=today)
+            promoted.append(rule.id)
+            log(f"  policy team promoted {rule.id} ({reviewed.height} reviewed shadow hits, precision {precision:.3f})")
+    return promoted
+
+
+def _day_metrics(day: int, scored: pl.DataFrame, ruleset, proposed_ids: set[str]) -> dict:
+    auto = scored.filter(pl.col("decision") != "review")
+    blocks = auto.filter(pl.col("decision") == "block")
+    approved = auto.filter(pl.col("decision") == "approve")
+    drift = scored.filter(pl.col("pattern") == DRIFT_PATTERN)
+    promoted = list(proposed_ids)
+
+    def covered(frame: pl.DataFrame, ids: list[str] | None) -> float | None:
+        if not frame.height:
+            return None
+        hits = frame["rule_hits"].list.concat(frame["shadow_hits"])
+        if ids is None:
+            return float((hits.list.len() > 0).mean())
+        return float(hits.list.eval(pl.element().is_in(ids)).list.any().mean()) if ids else 0.0
+
+    return {
+        "day": day,
+        "listings": scored.height,
+        "review_volume": scored.height - auto.height,
+        "automation_rate": auto.height / scored.height if scored.height else 0.0,
+        "auto_blocks": blocks.height,
+        "block_precision": float((blocks["violation"] != "ok").mean()) if blocks.height else 1.0,
+        "violations_leaked": int((approved["violation"] != "ok").sum()),
+        "leak_rate": float((approved["violation"] != "ok").mean()) if approved.height else 0.0,
+        "rules_active": len(ruleset.active),
+        "rules_shadow": len(ruleset.shadow),
+        "drift_listings": drift.height,
+        "drift_covered_shadow": covered(drift, promoted),
+        "drift_covered_any": covered(drift, None),
+    }
+
+
+def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], None] = print) -> dict:
+    """Run the loop; write ``days.csv``, ``summary.json``, plots and per-day suggestion reports
+    under ``out``; return the summary (per-day rows + the done-when checks)."""
+    from moderation.features import add_features, compute_day_stats
+    from moderation.rules import load_ruleset
+    from moderation.synth import DEFAULT_START, generate_day
+    from pipelines.score_day import load_scorer, run_score
+    from pipelines.suggest import decisions_frame, suggest
+    from pipelines.train import read_history
+    from review_queue import open_store
+
+    if not 1 <= cfg.drift_day <= cfg.days:
+        raise ValueError(f"drift_day must be between 1 and days ({cfg.days}). Got {cfg.drift_day} instead.")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = _settings(out)
+    days_dir = out / "days"
+    (days_dir / "warmup").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(cfg.seed)
+    started = time.perf_counter()
+
+    for w in range(cfg.warmup_days):
+        listings, truth = generate_day(w, cfg.listings_per_day, cfg.seed)
+        date = DEFAULT_START + dt.timedelta(days=w)
+        listings.write_parquet(days_dir / "warmup" / f"listings-{date}.parquet")
+        truth.write_parquet(days_dir / "warmup" / f"truth-{date}.parquet")
+    log(f"warm-up: {cfg.warmup_days} labelled day(s) of {cfg.listings_per_day:,} listings")
+    _train(settings, read_history(days_dir / "warmup"), log=log, promote=True)
+
+    clock = _Clock(dt.datetime.combine(DEFAULT_START, dt.time(), tzinfo=dt.UTC))
+    store = open_store(settings.resolved_queue_url, clock=clock)
+    history = pl.DataFrame()
+    rows: list[dict] = []
+    proposed_on: dict[str, dt.date] = {}
+    drift_index = cfg.warmup_days + cfg.drift_day - 1
+    try:
+        for day in range(1, cfg.days + 1):
+            t0 = time.perf_counter()
+            index = cfg.warmup_days + day - 1
+            date = DEFAULT_START + dt.timedelta(days=index)
+            listings, truth = generate_day(index, cfg.listings_per_day, cfg.seed, drift_day=drift_index)
+            listings_path = days_dir / f"listings-{date}.parquet"
+            truth_path = days_dir / f"truth-{date}.parquet"
+            listings.write_parquet(listings_path)
+            truth.write_parquet(truth_path)
+
+            scorer = load_scorer(settings)
+            run_dir = out / "runs" / f"day{day:02d}"
+            report = run_score(listings_path, run_dir, settings, truth=[truth_path], scorer=scorer,
+                               show_progress=False, enqueue=True)
+            decisions = pl.read_parquet(run_dir / "decisions.parquet")
+            features = add_features(listings, compute_day_stats(listings))
+            scored = features.join(
+                decisions.select("listing_id", "decision", "decided_by", "rule_hits", "shadow_hits"), on="listing_id"
+            ).join(truth.select("listing_id", "violation", "pattern"), on="listing_id").with_columns(
+                pl.lit(date).alias("day")
+            )
+
+            clock.now = dt.datetime.combine(date, dt.time(18), tzinfo=dt.UTC)
+            truth_map = dict(zip(truth["listing_id"], zip(truth["violation"], truth["pattern"], strict=True), strict=True))
+            if history.height:  # yesterday's backlog: their truth too
+                truth_map |= dict(zip(history["listing_id"], zip(history["violation"], history["pattern"], strict=True), strict=True))
+            done = _moderate(store, clock, truth_map, cfg, rng)
+            human = pl.DataFrame(done, schema={"listing_id": pl.String, "human_decision": pl.String, "human_reason": pl.String}, orient="row")
+            scored = scored.with_columns(pl.lit(None, pl.String).alias("human_decision"), pl.lit(None, pl.String).alias("human_reason"))
+            history = pl.concat([history, scored], how="vertical_relaxed") if history.height else scored
+            if human.height:
+                history = history.update(human, on="listing_id", how="left")
+
+            # the evening: mine recent reviewer decisions, then the policy team reviews shadows
+            since = clock.now - dt.timedelta(days=cfg.suggest_window_days)
+            reviewed = decisions_frame(store.decisions_since(since.replace(hour=0)))
+            result = suggest(reviewed, rules_dir=settings.rules_dir, out_dir=out / "suggestions" / f"day{day:02d}",
+                             history=history, since=since.date().isoformat(), today=date)
+            for cand in result.proposed:
+                proposed_on[cand.id] = date
+            promoted = _policy_review(settings, history, date, cfg, proposed_on, log)
+
+            ruleset = load_ruleset(settings.rules_dir)
+            metrics = _day_metrics(day, scored, ruleset, set(proposed_on))
+            metrics |= {
+                "reviewed": len(done),
+                "backlog": report.get("review_cases_added", 0) - len(done),
+                "proposed": len(result.proposed),
+                "promoted": len(promoted),
+                "model_version": report["model_version"],
+                "seconds": time.perf_counter() - t0,
+            }
+            rows.append(metrics)
+            log(_line(metrics))
+            if cfg.retrain_every and day % cfg.retrain_every == 0 and day < cfg.days:
+                _train(settings, _reviewer_training_data(days_dir, history), log=log, promote=True)
+    finally:
+        store.close()
+
+    table = pl.DataFrame(rows).select(list(DAY_COLUMNS))
+    table.write_csv(out / "days.csv")
+    summary = _summary(table, cfg, time.perf_counter() - started)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    _plots(table, cfg, out)
+    return summary
+
+
+def _line(m: dict) -> str:
+    cov = m["drift_covered_shadow"]
+    return (f"day {m['day']:>2}: review {m['review_volume']:>6,}  automation {m['automation_rate']:.3f}  "
+            f"block precision {m['block_precision']:.4f}  leaked {m['violations_leaked']:>4}  "
+            f"rules {m['rules_active']}/{m['rules_shadow']}  proposed {m['proposed']}  promoted {m['promoted']}  "
+            f"drift {m['drift_listings']} ({'-' if cov is None else f'{cov:.0%}'} by promoted rules)  {m['seconds']:.0f}s")
+
+
+def _summary(table: pl.DataFrame, cfg: SimConfig, seconds: float) -> dict:
+    first, last = table.row(0, named=True), table.row(-1, named=True)
+    covered_day = table.filter(
+        (pl.col("day") >= cfg.drift_day) & (pl.col("drift_covered_shadow").fill_null(0) >= 0.5)
+    )["day"].min()
+    days_to_cover = None if covered_day is None else int(covered_day) - cfg.drift_day
+    ratio = last["review_volume"] / first["review_volume"] if first["review_volume"] else None
+    min_precision = float(table["block_precision"].min())
+    return {
+        "config": asdict(cfg),
+        "seconds": seconds,
+        "review_volume_ratio_last_vs_first": ratio,
+        "min_block_precision": min_precision,
+        "drift_covered_day": covered_day,
+        "days_to_cover_drift": days_to_cover,
+        "checks": {
+            "review_volume_halved": ratio is not None and ratio <= 0.5,
+            "block_precision_at_least_0.99": min_precision >= 0.99,
+            "drift_covered_within_2_days": days_to_cover is not None and days_to_cover <= 2,
+        },
+        "days": table.to_dicts(),
+    }
+
+
+def format_table(summary: dict) -> str:
+    """The per-day table and the done-when checks, as the simulate command prints them."""
+    table = pl.DataFrame(summary["days"]).select(
+        "day", "review_volume", "automation_rate", "block_precision", "violations_leaked",
+        "rules_active", "rules_shadow", "proposed", "promoted", "drift_listings", "drift_covered_shadow",
+    )
+    with pl.Config(tbl_rows=100, tbl_cols=20, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+                   float_precision=3, tbl_width_chars=200):
+        text = str(table)
+    checks = summary["checks"]
+    ratio = summary["review_volume_ratio_last_vs_first"]
+    lines = [
+        text,
+        f"review volume last day / day 1: {'n/a' if ratio is None else f'{ratio:.2f}'} "
+        f"({'OK' if checks['review_volume_halved'] else 'NOT MET'}: <= 0.50)",
+        f"lowest automatic-block precision: {summary['min_block_precision']:.4f} "
+        f"({'OK' if checks['block_precision_at_least_0.99'] else 'NOT MET'}: >= 0.99)",
+        f"new scam covered by a promoted shadow rule on day {summary['drift_covered_day']} "
+        f"({summary['days_to_cover_drift']} day(s) after it appeared; "
+        f"{'OK' if checks['drift_covered_within_2_days'] else 'NOT MET'}: <= 2)",
+    ]
+    return "\n".join(lines)
+
+
+def _plots(table: pl.DataFrame, cfg: SimConfig, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    days = table["day"].to_list()
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7))
+    axes[0, 0].bar(days, table["review_volume"].to_list(), color="tab:blue")
+    axes[0, 0].set_title("review volume per day")
+    axes[0, 1].plot(days, table["automation_rate"].to_list(), marker="o", label="automation rate")
+    axes[0, 1].plot(days, table["block_precision"].to_list(), marker="s", label="auto-block precision")
+    axes[0, 1].axhline(0.99, color="grey", linestyle=":")
+    axes[0, 1].legend()
+    axes[0, 1].set_title("automation and block precision")
+    axes[1, 0].plot(days, table["rules_active"].to_list(), marker="o", label="active")
+    axes[1, 0].plot(days, table["rules_shadow"].to_list(), marker="o", label="shadow")
+    axes[1, 0].legend()
+    axes[1, 0].set_title("rules")
+    axes[1, 1].plot(days, table["drift_covered_shadow"].fill_null(0).to_list(), marker="o", label="by promoted rules")
+    axes[1, 1].plot(days, table["drift_covered_any"].fill_null(0).to_list(), marker="x", label="by any rule")
+    axes[1, 1].axvline(cfg.drift_day, color="red", linestyle=":")
+    axes[1, 1].legend()
+    axes[1, 1].set_title("new scam covered (share of its listings)")
+    for ax in axes.flat:
+        ax.set_xlabel("day")
+    fig.tight_layout()
+    fig.savefig(out / "simulation.png", dpi=90)
+    plt.close(fig)
