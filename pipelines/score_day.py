@@ -1,7 +1,10 @@
 """The daily run: read a dump in batches, validate, score, write decisions, fill the review queue.
 
-All I/O of a run lives here. Outputs are written to ``*.partial`` files and renamed at the end,
-and the queue's enqueue is idempotent, so a run killed at any point can simply be run again.
+All I/O of a run lives here (and in ``ray_engine`` for the Ray side). The engine only decides
+where ``day_batch.process_batch`` runs — in threads of this process (``local``) or on Ray actors
+(``ray``); either way the driver writes the results in dump order with the same writers, so both
+engines produce identical files. Outputs are written to ``*.partial`` files and renamed at the
+end, and the queue's enqueue is idempotent, so a run killed at any point can simply be run again.
 """
 
 from __future__ import annotations
@@ -9,28 +12,28 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from moderation.errors import ConfigError
 from moderation.features import compute_day_stats
 from moderation.ingest import Dump, fingerprint, open_dump
 from moderation.report import RunTally, format_summary, truth_metrics
 from moderation.schema import DECISION_SCHEMA, QUARANTINE_SCHEMA
-from moderation.scoring import Scorer, ScoredBatch, score_batch
+from moderation.scoring import Scorer
 from moderation.settings import Settings
-from moderation.validate import duplicate_index, validate_batch
+from moderation.validate import duplicate_index
+from pipelines.day_batch import BatchResult, DayContext, ScorerSpec, new_cases, process_batch
 
-__all__ = ["run_score", "load_scorer", "run_id_for", "review_cases", "format_summary"]
+__all__ = ["run_score", "load_scorer", "scorer_spec", "run_id_for", "prepare_day", "format_summary", "ENGINES"]
 
-_SNAPSHOT_COLUMNS = (
-    "title", "description", "price", "category", "region", "city", "seller_id", "created_at",
-    "seller_type", "seller_registered_at", "seller_listing_count", "seller_past_blocks",
-    "photo_count", "phone",
-)
+ENGINES = ("local", "ray")
 
 
 def run_id_for(dump: Dump) -> str:
@@ -38,45 +41,59 @@ def run_id_for(dump: Dump) -> str:
     return f"{dump.path.stem}-{fingerprint(dump.path)[:12]}"
 
 
-def load_scorer(settings: Settings) -> Scorer:
-    from moderation.model import load_champion
-    from moderation.rules import load_ruleset
-
-    return Scorer(
-        ruleset=load_ruleset(settings.rules_dir),
-        model=load_champion(settings.resolved_tracking_uri, settings.model_name),
+def scorer_spec(settings: Settings) -> ScorerSpec:
+    return ScorerSpec(
+        rules_dir=settings.rules_dir.resolve(),
+        tracking_uri=settings.resolved_tracking_uri,
+        model_name=settings.model_name,
     )
 
 
-def review_cases(scored: ScoredBatch, scorer: Scorer) -> list:
-    """Queue cases for the listings that go to people, with what a moderator needs to see."""
-    from review_queue import NewCase
+def load_scorer(settings: Settings) -> Scorer:
+    return scorer_spec(settings).load()
 
-    to_review = scored.decisions.with_row_index("_i").filter(pl.col("decision") == "review")
-    if not to_review.height:
-        return []
-    listings = scored.features[to_review["_i"]]
-    explain = getattr(scorer.model.model, "top_contributions", None)
-    contributions = explain(listings, k=3) if explain else [[] for _ in range(listings.height)]
-    snapshot = listings.select(
-        [pl.col(c).cast(pl.String) if listings.schema[c].is_temporal() else pl.col(c)
-         for c in _SNAPSHOT_COLUMNS if c in listings.columns]
-    ).to_dicts()
-    return [
-        NewCase(
-            listing_id=row["listing_id"],
-            run_id=row["run_id"],
-            reasons=tuple(row["reasons"]),
-            rule_hits=tuple(row["rule_hits"]),
-            fraud_score=row["fraud_score"],
-            model_version=row["model_version"],
-            ruleset_version=row["ruleset_version"],
-            listing=snap,
-            contributions=tuple((str(name), float(value)) for name, value in contrib),
-            risk=row["fraud_score"] or 0.0,
-        )
-        for row, snap, contrib in zip(to_review.iter_rows(named=True), snapshot, contributions, strict=True)
-    ]
+
+def prepare_day(dump: Dump) -> tuple[DayContext, int]:
+    """One pass over a few columns of the whole dump: day statistics, duplicate ids, row count."""
+    scan = dump.scan()
+    stats = compute_day_stats(scan.select("category", pl.col("price").cast(pl.Float64, strict=False)))
+    duplicates = duplicate_index(scan.select("listing_id"))
+    rows = dump.num_rows
+    if rows is None:
+        rows = scan.select(pl.len()).collect().item()
+    context = DayContext(
+        run_id=run_id_for(dump), source_file=str(dump.path), stats=stats, duplicates=duplicates
+    )
+    return context, rows
+
+
+def local_results(
+    dump: Dump, context: DayContext, scorer: Scorer, batch_size: int, workers: int = 2
+) -> Iterator[BatchResult]:
+    """Batches scored by ``workers`` threads, yielded in dump order, at most ``workers`` in flight.
+
+    Polars, Arrow and LightGBM release the GIL, so two batches in flight keep two cores busy
+    while this thread writes the previous results.
+    """
+    batches = dump.batches(batch_size)
+    if workers <= 1:
+        for offset, raw in batches:
+            yield process_batch(raw, offset, context, scorer)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="score") as pool:
+        calls = ((process_batch, raw, offset, context, scorer) for offset, raw in batches)
+        yield from _ordered(pool.submit, calls, workers)
+
+
+def _ordered(submit: Callable, calls: Iterable[tuple], depth: int) -> Iterator:
+    """Results of each ``(fn, *args)`` call in input order, with at most ``depth`` pending at once."""
+    pending: deque = deque()
+    for fn, *args in calls:
+        pending.append(submit(fn, *args))
+        if len(pending) >= depth:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 class _PartialParquet:
@@ -94,6 +111,9 @@ class _PartialParquet:
     def commit(self) -> None:
         self.writer.close()
         os.replace(self.partial, self.path)
+
+    def abandon(self) -> None:
+        self.writer.close()
 
 
 def _progress(enabled: bool) -> Progress:
@@ -113,16 +133,33 @@ def run_score(
     scorer: Scorer | None = None,
     show_progress: bool = True,
     enqueue: bool = True,
+    engine: str = "local",
+    ray_address: str | None = None,
+    workers: int | None = None,
 ) -> dict:
-    """Score one dump; returns the report (also written to ``out_dir/report.json``)."""
+    """Score one dump; returns the report (also written to ``out_dir/report.json``).
+
+    ``workers``: scoring threads (local) or actors (ray); default 2 locally, every CPU on Ray.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}. Got {engine!r} instead.")
     started = time.perf_counter()
     dump = open_dump(input_path)
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    run_id = run_id_for(dump)
-    scan = dump.scan()
-    stats = compute_day_stats(scan.select("category", pl.col("price").cast(pl.Float64, strict=False)))
-    duplicates = duplicate_index(scan.select("listing_id"))
-    scorer = scorer or load_scorer(settings)
+    context, total_rows = prepare_day(dump)
+    prepared = time.perf_counter()
+    if engine == "local":
+        scorer = scorer or load_scorer(settings)
+        results = local_results(dump, context, scorer, settings.batch_size, workers or 2)
+    else:
+        from pipelines.ray_engine import ray_results
+
+        results = ray_results(
+            dump, context, settings.batch_size, out_dir,
+            load=scorer_spec(settings).load if scorer is None else _Given(scorer),
+            address=ray_address, actors=workers,
+        )
     store = None
     if enqueue:
         from review_queue import open_store
@@ -131,39 +168,46 @@ def run_score(
 
     decisions_out = _PartialParquet(out_dir / "decisions.parquet", DECISION_SCHEMA)
     quarantine_out = _PartialParquet(out_dir / "quarantine.parquet", QUARANTINE_SCHEMA)
-    tally, timings, cases_added = RunTally(), dict.fromkeys(("validate", "score", "write", "enqueue"), 0.0), 0
+    tally, cases_added, versions = RunTally(), 0, None
+    timings = dict.fromkeys(("prepare", "validate", "score", "cases", "write", "enqueue"), 0.0)
+    timings["prepare"] = prepared - started
+    committed = False
     try:
         with _progress(show_progress) as progress:
-            task = progress.add_task("score", total=dump.num_rows, rate=0.0)
-            for offset, raw in dump.batches(settings.batch_size):
+            task = progress.add_task("score", total=total_rows, rate=0.0)
+            for result in results:
                 t0 = time.perf_counter()
-                listings, quarantine = validate_batch(
-                    raw, source_file=str(dump.path), row_offset=offset, duplicates=duplicates
-                )
+                decisions_out.write(result.decisions)
+                quarantine_out.write(result.quarantine)
                 t1 = time.perf_counter()
-                scored = score_batch(listings, stats, scorer, run_id)
-                t2 = time.perf_counter()
-                decisions_out.write(scored.decisions)
-                quarantine_out.write(quarantine)
-                t3 = time.perf_counter()
                 if store is not None:
-                    cases_added += store.enqueue(review_cases(scored, scorer))
-                t4 = time.perf_counter()
-                for stage, seconds in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                    cases_added += store.enqueue(new_cases(result.cases))
+                t2 = time.perf_counter()
+                for stage, seconds in result.seconds.items():
                     timings[stage] += seconds
-                tally.add(raw.height, scored.decisions, quarantine)
-                progress.update(task, advance=raw.height, rate=tally.rows_in / (time.perf_counter() - started))
+                timings["write"] += t1 - t0
+                timings["enqueue"] += t2 - t1
+                versions = versions or result.versions
+                tally.add(result.rows_in, result.decisions, result.quarantine)
+                progress.update(
+                    task, advance=result.rows_in, rate=tally.rows_in / (time.perf_counter() - started)
+                )
         decisions_out.commit()
         quarantine_out.commit()
+        committed = True
     finally:
+        if not committed:
+            decisions_out.abandon()
+            quarantine_out.abandon()
         if store is not None:
             store.close()
 
     seconds = time.perf_counter() - started
-    model_version, ruleset_version = scorer.versions
+    model_version, ruleset_version = versions or (scorer or load_scorer(settings)).versions
     report = {
-        "run_id": run_id,
+        "run_id": context.run_id,
         "input": str(dump.path),
+        "engine": engine,
         **tally.as_report(),
         "rows_per_s": tally.rows_in / seconds if seconds else 0.0,
         "seconds": seconds,
@@ -180,6 +224,16 @@ def run_score(
         )
     _write_json(out_dir / "report.json", report)
     return report
+
+
+class _Given:
+    """A loader that returns an already-loaded scorer (tests, notebooks); picklable for Ray."""
+
+    def __init__(self, scorer: Scorer) -> None:
+        self.scorer = scorer
+
+    def __call__(self) -> Scorer:
+        return self.scorer
 
 
 def _write_json(path: Path, payload: dict) -> None:

@@ -17,12 +17,26 @@ def score(
     batch_size: int = typer.Option(None, "--batch-size", help="Rows per batch (default: MODERATION_BATCH_SIZE or 200000)."),
     no_queue: bool = typer.Option(False, "--no-queue", help="Do not write review cases to the queue."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    engine: str = typer.Option(
+        "local", "--engine", help="Where batches are scored: local (threads in this process) or ray."
+    ),
+    ray_address: str = typer.Option(
+        None, "--ray-address", help="An existing Ray cluster (e.g. 10.0.0.5:6379 or auto); default: start a local Ray."
+    ),
+    workers: int = typer.Option(
+        None, "--workers", min=1, help="Scoring threads (local, default 2) or Ray actors (default: one per CPU)."
+    ),
 ) -> None:
     """Score a dump: decisions.parquet, quarantine.parquet and report.json in --out; review cases to the queue."""
     from moderation.settings import load_settings
     from pipelines.score_day import format_summary, run_score
 
     settings = load_settings(batch_size=batch_size)
-    report = run_score(input, out, settings, truth=truth, show_progress=not quiet, enqueue=not no_queue)
+    if ray_address and engine != "ray":
+        raise typer.BadParameter("--ray-address needs --engine ray", param_hint="--ray-address")
+    report = run_score(
+        input, out, settings, truth=truth, show_progress=not quiet, enqueue=not no_queue,
+        engine=engine, ray_address=ray_address, workers=workers,
+    )
     typer.echo(format_summary(report))
     typer.echo(f"  outputs in {out}/ (decisions.parquet, quarantine.parquet, report.json)")
