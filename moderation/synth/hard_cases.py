@@ -1,0 +1,98 @@
+"""Hard cases: honest listings (label ``ok``) that look like violations to a naive filter.
+
+A phone number that is the product, a model code or IMEI full of digits, a free or broken item at a
+tiny price, a spec sheet of numbers, honest ads that say "без предоплаты" or mention delivery, a
+legitimate job with a high salary. A moderation system must not block these.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from moderation.schema import CATEGORIES
+from moderation.synth._render import pick
+from moderation.synth.draft import GOODS, Draft, append_text, set_text
+from moderation.synth.listings import round_price
+from moderation.synth.phrases import (
+    BEAUTIFUL_NUMBERS,
+    BROKEN,
+    GIVEAWAY,
+    HARD_APPENDS,
+    MODEL_CODES,
+    SPEC_SHEETS,
+)
+
+__all__ = ["HARD_MIX", "apply_hard_cases"]
+
+_C = {slug: i for i, slug in enumerate(CATEGORIES)}
+_OPERATORS = ["МТС", "Билайн", "МегаФон", "Tele2"]
+
+# pattern -> (share of all rows, eligible categories or None for every goods category)
+HARD_MIX: dict[str, tuple[float, tuple[str, ...] | None]] = {
+    "hard_phone_as_product": (0.003, ("phones",)),
+    "hard_model_number": (0.006, ("phones", "electronics")),
+    "hard_free_giveaway": (0.005, None),
+    "hard_broken_item": (0.004, ("phones", "electronics", "cars")),
+    "hard_spec_sheet": (0.006, ("electronics", "phones", "cars")),
+    "hard_no_prepayment": (0.006, None),
+    "hard_messenger_refusal": (0.003, None),
+    "hard_site_delivery": (0.004, None),
+    "hard_high_salary": (0.002, ("jobs",)),
+}
+
+
+def _eligible(d: Draft, cats: tuple[str, ...] | None) -> np.ndarray:
+    ok = ~d.taken
+    if cats is None:
+        return ok & GOODS[d.category]
+    return ok & np.isin(d.category, [_C[c] for c in cats])
+
+
+def _apply(d: Draft, name: str, rows: np.ndarray, rng: np.random.Generator) -> None:
+    m = rows.size
+    if name == "hard_phone_as_product":
+        number = pick(BEAUTIFUL_NUMBERS, rng.integers(0, len(BEAUTIFUL_NUMBERS), m))
+        op = pick(_OPERATORS, rng.integers(0, len(_OPERATORS), m))
+        set_text(d.title, rows, "Красивый номер " + number)
+        set_text(d.description, rows, "Продаю красивый номер " + number + ", оператор " + op
+                 + ". Переоформление в салоне связи на нового владельца, тариф любой.")
+        d.price[rows] = round_price(rng.lognormal(np.log(5000), 0.9, m))
+    elif name == "hard_model_number":
+        code = pick(MODEL_CODES, rng.integers(0, len(MODEL_CODES), m))
+        imei = pick([str(x) for x in range(10)], rng.integers(0, 10, m))
+        set_text(d.title, rows, d.title.gather(rows) + " " + code)
+        append_text(d.description, rows, "Модель " + code + ", IMEI/серийный проверяются, начинается на 35"
+                    + imei + "…, на коробке совпадает.")
+    elif name == "hard_free_giveaway":
+        set_text(d.title, rows, "Отдам даром: " + d.title.gather(rows))
+        append_text(d.description, rows, pick(GIVEAWAY, rng.integers(0, len(GIVEAWAY), m)),
+                    before=np.ones(m, dtype=bool))
+        d.price[rows] = 0.0
+    elif name == "hard_broken_item":
+        append_text(d.description, rows, pick(BROKEN, rng.integers(0, len(BROKEN), m)),
+                    before=rng.random(m) < 0.5)
+        set_text(d.title, rows, d.title.gather(rows) + " на запчасти")
+        d.price[rows] = round_price(d.median[rows] * rng.uniform(0.05, 0.2, m))
+    elif name == "hard_spec_sheet":
+        for slug, sheets in SPEC_SHEETS.items():
+            r = rows[d.category[rows] == _C[slug]]
+            append_text(d.description, r, pick(sheets, rng.integers(0, len(sheets), r.size)))
+    elif name == "hard_high_salary":
+        d.price[rows] = np.round(rng.uniform(150_000, 260_000, m), -4)
+        append_text(d.description, rows, "Вахта 30/30, проживание и питание за счёт компании, "
+                    "официальное оформление, зарплата без задержек.")
+    else:
+        phrases = HARD_APPENDS[name]
+        append_text(d.description, rows, pick(phrases, rng.integers(0, len(phrases), m)))
+    d.hard_case[rows] = True
+    d.pattern[rows] = name
+    d.taken[rows] = True
+
+
+def apply_hard_cases(d: Draft, rng: np.random.Generator) -> None:
+    """Turn about 4 % of the still-clean rows into hard cases, each pattern at its own share."""
+    for name, (share, cats) in HARD_MIX.items():
+        pool = np.flatnonzero(_eligible(d, cats))
+        k = min(pool.size, int(rng.binomial(d.n, share)))
+        if k:
+            _apply(d, name, np.sort(rng.choice(pool, size=k, replace=False)), rng)

@@ -1,0 +1,205 @@
+"""Clean listings: titles, descriptions and prices for rows whose category and city are chosen.
+
+One pass per category: pick an item (popular items more often), compute the category's numbers
+(area and floor, year and mileage, memory, sizes, salary...), fill title and description templates,
+then draw a log-normal price around the item's median, scaled by region and the day's price level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from moderation.schema import CATEGORIES
+from moderation.synth._render import choose, ints, join, pick, render, thousands
+from moderation.synth.catalog import CATALOG, COMMON_EXTRAS, PRO_BLOCKS, SHOP_NAMES
+from moderation.synth.geo import CITIES
+
+__all__ = ["CleanListings", "build_clean", "round_price", "lower_first"]
+
+_CITY_NAMES = [c[1] for c in CITIES]
+_CITY_PREP = [c[2] for c in CITIES]
+_CITY_MULT = np.array([c[4] for c in CITIES])
+
+
+@dataclass
+class CleanListings:
+    """Columns for ``n`` rows, aligned with the input arrays."""
+
+    title: pl.Series
+    description: pl.Series
+    price: np.ndarray  # NaN = no price ("договорная")
+    median: np.ndarray  # the item's expected price here and today (for bait and hard cases)
+    item: pl.Series  # the item's name (hard cases and duplicates reuse it)
+
+
+def lower_first(name: str) -> str:
+    """Lower-case the first letter of a Russian common noun; keep brand names as written."""
+    if name and "А" <= name[0] <= "Я" and not (len(name) > 1 and name[1].isupper()):
+        return name[0].lower() + name[1:]
+    return name
+
+
+def round_price(p: np.ndarray) -> np.ndarray:
+    """Round like people do: to 1 000 above 100 000, 100 above 10 000, 50 above 1 000, else 10."""
+    step = np.where(p >= 100_000, 1000, np.where(p >= 10_000, 100, np.where(p >= 1000, 50, 10)))
+    return np.maximum(np.round(p / step) * step, step).astype(float)
+
+
+def _numbers(slug: str, items: list, item_idx: np.ndarray, rng: np.random.Generator, n: int,
+             year_now: int) -> tuple[dict[str, pl.Series], np.ndarray]:
+    """Category-specific slots and the price factor they imply (area, age, memory...)."""
+    s: dict[str, pl.Series] = {}
+    factor = np.ones(n)
+    attrs = [it[2] for it in items]
+    if slug == "real_estate":
+        lo = np.array([a[0] for a in attrs])[item_idx]
+        hi = np.array([a[1] for a in attrs])[item_idx]
+        rent = np.array([a[2] == "rent" for a in attrs])[item_idx]
+        area = np.round(lo + (hi - lo) * rng.random(n), 1)
+        floors = np.array([5, 9, 9, 10, 12, 14, 16, 17, 22, 25])[rng.integers(0, 10, n)]
+        floor = 1 + (rng.random(n) * floors).astype(int)
+        s["area"] = pl.Series(values=area).cast(pl.String).str.replace(".", ",", literal=True)
+        s["floor"], s["floors"] = ints(floor), ints(floors)
+        s["year"] = ints(rng.integers(1958, year_now, n))
+        s["kitchen"] = ints(rng.integers(6, 16, n))
+        s["deal_word"] = pick(["Продам", "Сдам"], rent.astype(int))
+        s["deal_verb"] = pick(["Продаётся", "Сдаётся"], rent.astype(int))
+        terms_sale = choose(rng, CATALOG[slug]["slots"]["deal_terms"], n)
+        terms_rent = choose(rng, CATALOG[slug]["slots"]["rent_terms"], n)
+        s["terms"] = pl.select(
+            pl.when(pl.Series(values=rent)).then(terms_rent).otherwise(terms_sale)
+        ).to_series()
+        factor = area / ((lo + hi) / 2)
+    elif slug == "cars":
+        age = np.minimum(rng.gamma(2.2, 3.2, n).astype(int), 25)
+        km = np.round(np.maximum(age, 0.3) * 16_000 * rng.lognormal(0, 0.35, n), -3).astype(int)
+        s["year"] = ints(year_now - age)
+        s["km"] = thousands(np.maximum(km, 1000))
+        s["owners"] = ints(np.minimum(1 + rng.poisson(age / 5), 6))
+        s["engine"] = pick([a for a in attrs], item_idx)
+        factor = np.exp(-0.085 * (age - 6))
+    elif slug == "phones":
+        mem = rng.choice(np.array([64, 128, 256, 512]), n, p=[0.2, 0.4, 0.3, 0.1])
+        s["mem"] = ints(mem)
+        s["battery"] = ints(rng.integers(78, 101, n))
+        s["buy_year"] = ints(rng.integers(year_now - 4, year_now + 1, n))
+        factor = np.select([mem == 64, mem == 256, mem == 512], [0.85, 1.15, 1.35], 1.0)
+    elif slug in ("electronics", "hobbies"):
+        s["buy_year"] = ints(rng.integers(year_now - 5, year_now + 1, n))
+        s["year"] = s["buy_year"]
+        s["warranty"] = ints(rng.integers(year_now, year_now + 3, n))
+    elif slug == "clothing":
+        kinds = np.array([a for a in attrs])[item_idx]
+        cloth = choose(rng, ["XS", "S", "M", "L", "XL", "XXL", "42", "44", "46", "48", "50", "52"], n)
+        shoe = ints(rng.integers(35, 47, n))
+        s["size"] = pl.select(
+            pl.when(pl.Series(values=kinds == "shoe")).then(shoe)
+            .when(pl.Series(values=kinds == "bag")).then(pl.lit("универсальный"))
+            .otherwise(cloth)
+        ).to_series()
+    elif slug == "jobs":
+        s["salary"] = pl.Series(values=np.zeros(n, dtype=np.int64)).cast(pl.String)  # set below
+    elif slug == "services":
+        s["unit"] = pick([a for a in attrs], item_idx)
+        s["clients"] = ints(np.round(rng.lognormal(5.5, 0.6, n), -1).astype(int))
+        s["price_text"] = s["clients"]  # replaced by the real price below
+    elif slug == "furniture":
+        s["w"], s["d"], s["h"] = (ints(rng.integers(40, 260, n)), ints(rng.integers(35, 110, n)),
+                                  ints(rng.integers(45, 240, n)))
+        s["floor"] = ints(rng.integers(1, 17, n))
+    elif slug == "building_materials":
+        s["unit"] = pick([a for a in attrs], item_idx)
+        s["qty"] = ints(rng.integers(2, 400, n))
+    return s, factor
+
+
+def _category(slug: str, rows: np.ndarray, city_idx: np.ndarray, is_pro: np.ndarray,
+              rng: np.random.Generator, price_level: float, year_now: int):
+    spec = CATALOG[slug]
+    items = spec["items"]
+    n = rows.size
+    popularity = 1.0 / np.sqrt(1.0 + rng.permutation(len(items)))  # fixed per seed and day
+    item_idx = rng.choice(len(items), size=n, p=popularity / popularity.sum())
+    names = [it[0] for it in items]
+    slots = {name: choose(rng, values, n) for name, values in spec["slots"].items()}
+    if "cond_short" in spec:
+        slots["cond_short"] = choose(rng, spec["cond_short"], n)
+    slots["item"] = pick(names, item_idx)
+    slots["item_lower"] = pick([lower_first(x) for x in names], item_idx)
+    slots["city"] = pick(_CITY_NAMES, city_idx)
+    slots["city_prep"] = pick(_CITY_PREP, city_idx)
+    numbers, factor = _numbers(slug, items, item_idx, rng, n, year_now)
+    slots.update(numbers)
+
+    median = np.array([it[1] for it in items], dtype=float)[item_idx] * factor * price_level
+    if spec.get("region_sensitive"):
+        median = median * _CITY_MULT[city_idx]
+    price = round_price(median * rng.lognormal(0.0, spec["price_sigma"], n))
+    if slug == "jobs":
+        price = np.maximum(np.round(price / 5000) * 5000, 20_000)
+        slots["salary"] = thousands(price.astype(np.int64))
+    if slug == "services":
+        slots["price_text"] = thousands(price.astype(np.int64))
+    price = np.where(rng.random(n) < spec["price_null"], np.nan, price)
+
+    frame = pl.DataFrame(slots)
+    title = render(frame, spec["titles"], rng.integers(0, len(spec["titles"]), n))
+    intro = render(frame, spec["intros"], rng.integers(0, len(spec["intros"]), n))
+    details = spec["details"]
+    start = rng.integers(0, len(details), n)
+    d1 = render(frame, details, start)
+    d2 = render(frame, details, np.where(rng.random(n) < 0.75, (start + 1) % len(details), -1))
+    d3 = render(frame, details, np.where(rng.random(n) < 0.45, (start + 2) % len(details), -1))
+    extra = render(frame, spec["extras"],
+                   np.where(rng.random(n) < 0.5, rng.integers(0, len(spec["extras"]), n), -1))
+    pro_frame = pl.DataFrame({"shop": choose(rng, SHOP_NAMES, n), "city": slots["city"]})
+    pro_which = rng.integers(0, len(PRO_BLOCKS), n)
+    pro = render(pro_frame, PRO_BLOCKS, np.where(is_pro & (rng.random(n) < 0.8), pro_which, -1))
+    k = rng.integers(0, len(COMMON_EXTRAS), n)
+    goods = spec.get("goods", True)
+    commons = [
+        render(frame, COMMON_EXTRAS,
+               np.where((rng.random(n) < p) & goods, (k + j) % len(COMMON_EXTRAS), -1))
+        for j, p in enumerate((0.6, 0.35, 0.15))
+    ]
+    description = join([intro, d1, d2, d3, pro, extra, *commons])
+    # Some private sellers type everything in lower case.
+    lower = np.flatnonzero((~is_pro) & (rng.random(n) < 0.12))
+    description.scatter(lower, description.gather(lower).str.to_lowercase())
+    return title, description, price, median, slots["item"]
+
+
+def build_clean(cat_codes: np.ndarray, city_idx: np.ndarray, is_pro: np.ndarray,
+                rng: np.random.Generator, price_level: float = 1.0,
+                year_now: int = 2026) -> CleanListings:
+    """Clean text and prices for rows with the given category codes (index into CATEGORIES)."""
+    n = cat_codes.size
+    price = np.full(n, np.nan)
+    median = np.full(n, np.nan)
+    titles: list[pl.Series] = []
+    descs: list[pl.Series] = []
+    items: list[pl.Series] = []
+    order: list[np.ndarray] = []
+    for code, slug in enumerate(CATEGORIES):
+        rows = np.flatnonzero(cat_codes == code)
+        if rows.size == 0:
+            continue
+        t, d, p, m, it = _category(slug, rows, city_idx[rows], is_pro[rows], rng, price_level,
+                                   year_now)
+        titles.append(t)
+        descs.append(d)
+        items.append(it)
+        price[rows], median[rows] = p, m
+        order.append(rows)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[np.concatenate(order)] = np.arange(n)
+    return CleanListings(
+        title=pl.concat(titles).gather(inverse),
+        description=pl.concat(descs).gather(inverse),
+        price=price,
+        median=median,
+        item=pl.concat(items).gather(inverse),
+    )
