@@ -15,19 +15,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from sqlalchemy.exc import IntegrityError
 
 from review_queue import _bulk, _pg, _rows, appeals, qc
 from review_queue._tables import UTCDateTime, audit_log, cases
+from review_queue.auth import UserDirectory
 from review_queue.cases import AuditEntry, Case, DecisionRecord, NewCase, Verdict, check_decision
 from review_queue.errors import (
+    AppealNotAllowedError,
     CaseAlreadyDecidedError,
     CaseNotFoundError,
     LeaseExpiredError,
     NotHolderError,
     QueueError,
-    AppealNotAllowedError,
     UnknownRoleError,
 )
 from review_queue.policy import QueuePolicy, sampled_for_second_review
@@ -57,6 +57,7 @@ class SqlStore:
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
         # Single-statement operations (see _pg.py) need no BEGIN/COMMIT round trips.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.users = UserDirectory(engine, clock)
 
     @property
     def dialect(self) -> str:
@@ -317,6 +318,19 @@ class SqlStore:
         with self.engine.begin() as conn:
             added = conn.execute(stmt.returning(cases.c.id), rows).all()
         return len(added)
+
+    def seller_history(self, seller_id: str, *, limit: int = 20) -> list[Case]:
+        """Decided cases of one seller (newest first), for the moderator's case view."""
+        seller = cases.c.listing["seller_id"].as_string()
+        query = (
+            select(cases)
+            .where(seller == seller_id, cases.c.state == "decided",
+                   cases.c.kind.in_(["review", "appeal"]), cases.c.gold_decision.is_(None))
+            .order_by(cases.c.decided_at.desc(), cases.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_rows.to_case(r) for r in conn.execute(query)]
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,7 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from review_queue import AppealNotAllowedError, CaseNotFoundError, QueueError, QueuePolicy, open_store
+from review_queue import (
+    AppealNotAllowedError,
+    CaseNotFoundError,
+    QueueError,
+    QueuePolicy,
+    open_store,
+)
 from review_queue.policy import sampled_for_second_review
 
 
