@@ -99,7 +99,10 @@ _ONE_PHONE = r"(?:[78]\d{10}|9\d{9}|89\d{8})"
 # A digit run made only of phones (sellers list two numbers in a row: "8904... 8900...").
 _PHONE_RE = rf"(?:^|[^\d])({_ONE_PHONE})(?:{_ONE_PHONE})*(?:[^\d]|$)"
 # A short local number right after a call phrase ("звонить по номеру 995 30 41", "тел 62-61-71").
-_LOCAL_PHONE_RE = r"(?:^| )(?:тел|звон|номер|моб|сот)\pL*(?: \pL+){0,3} ?\d{6,7}(?: |$)"
+_LOCAL_PHONE_RE = (
+    r"(?:^| )(?:т|тел|телефон\pL*|звон\pL*|номер\pL*|моб|мобильный|сот|сотовый)"
+    r"(?: [а-я]+){0,3} \d{6,7}(?: |$)"
+)
 _EMAIL_RE = (
     r"[a-z0-9][a-z0-9._%+-]*\s*(?:@|\(at\)|\[at\]|собака)\s*[a-z0-9-]+\s*(?:\.|точка|\(dot\))\s*"
     r"(?:ru|com|net|org|ua|by|kz|su|io|me|info|biz|рф)(?:[^a-z]|$)"
@@ -114,7 +117,8 @@ _HANDLE_RE = (
     r"|(?:^|[^\pL])(?:тг|tg|телеграм\pL*|telegram|инст\pL*|insta\pL*|ник)\s*[:\-]?\s*@?[a-z_][a-z0-9_]{3,}"
 )
 # Digits glued into words: a letter, 1-3 digits, a letter ("маши88на", "8тороплюсь").
-_GLUED_DIGITS_RE = r"\pL\d{1,3}\pL|(?:^| )\d{1,3}\pL{3,}|\pL{3,}\d{1,3}(?: |$)"
+# Matched on the unfolded lower-case text, Cyrillic only: Latin model codes ("sm-s918b") don't count.
+_GLUED_DIGITS_RE = r"[а-яё]\d{1,3}[а-яё]|(?:^|[^\w])\d{1,3}[а-яё]{3,}|[а-яё]{3,}\d{1,3}(?:[^\w]|$)"
 
 
 def _tokenised(text: pl.Expr) -> pl.Expr:
