@@ -213,7 +213,11 @@ async function release() {
 function onKey(event) {
   if (!state.user) return;
   const typing = ["TEXTAREA", "INPUT"].includes(document.activeElement.tagName);
-  if (event.key === "Escape") { document.activeElement.blur(); if (!$("case-view").hidden) renderQueue(); return; }
+  if (event.key === "Escape") {
+    if (typing) document.activeElement.blur();  // leave the note, stay on the case
+    else if (!$("case-view").hidden) renderQueue();
+    return;
+  }
   if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
   if (!$("queue-view").hidden) {
     if (event.key === "c") { event.preventDefault(); claim(); }
