@@ -53,7 +53,7 @@ def check(path: Path = typer.Argument(None, help="Rules directory or one rule fi
         console.print(str(diag))
     if diags:
         console.print(f"{len(diags)} error(s)")
-        raise typer.Exit(1)
+        raise SystemExit(1)  # typer.Exit is swallowed by main()'s standalone_mode=False
     assert ruleset is not None
     console.print(
         f"ok: {len(ruleset.rules)} rule(s) — {len(ruleset.active)} active, {len(ruleset.shadow)} shadow — "
@@ -89,7 +89,7 @@ def test(path: Path = typer.Argument(None, help="Rules directory or one rule fil
             console.print(str(diag))
     console.print(f"{passed} rule file(s) passed, {len(diags)} problem(s)")
     if diags:
-        raise typer.Exit(1)
+        raise SystemExit(1)  # typer.Exit is swallowed by main()'s standalone_mode=False
 
 
 def _read_features(path: Path):
@@ -215,4 +215,4 @@ def eval_contacts(
         f"(tp {score.true_pos}, fp {score.false_pos}; target precision >= {min_precision}, recall >= {min_recall})"
     )
     if score.precision < min_precision or score.recall < min_recall:
-        raise typer.Exit(1)
+        raise SystemExit(1)  # typer.Exit is swallowed by main()'s standalone_mode=False

@@ -43,11 +43,12 @@ def check_rules(root: Path, only: list[Path] | None = None) -> tuple[Ruleset | N
     ids: list[tuple[str, str, int]] = []
     for path in only if only is not None else rule_files(root):
         shown = _show(path, display)
-        rule, d = check_rule_file(path, shown, fields, lists, reasons)
+        rule, d, id_line = check_rule_file(path, shown, fields, lists, reasons)
         diags += d
         if rule is not None:
             rules.append(rule)
-            ids.append((rule.id, shown, rule.line_of.get(("id",), 1)))
+        if id_line is not None:
+            ids.append((id_line[0], shown, id_line[1]))
     diags += check_unique_ids(ids)
     if diags:
         return None, sorted(set(diags), key=lambda x: (x.file, x.line, x.message))

@@ -52,12 +52,17 @@ _BOUNDARY = r"[^\pL\d]"
 
 
 class CompileError(Exception):
-    """A condition cannot be compiled; ``hint`` says what to do."""
+    """A condition cannot be compiled; ``problems`` holds every (message, hint) found."""
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, more: list[tuple[str, str | None]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.problems: list[tuple[str, str | None]] = [(message, hint), *(more or [])]
+
+    @classmethod
+    def of(cls, problems: list[tuple[str, str | None]]) -> CompileError:
+        return cls(problems[0][0], problems[0][1], problems[1:])
 
 
 @dataclass(frozen=True)
@@ -91,12 +96,21 @@ def _split_literals(sql: str) -> list[tuple[bool, str]]:
     return pieces
 
 
-def expand_lists(condition: str, lists: Mapping[str, list[str]]) -> str:
-    """Replace every list reference by literal SQL; raise CompileError on misuse."""
+def expand_lists(condition: str, lists: Mapping[str, list[str]],
+                 problems: list[tuple[str, str | None]] | None = None) -> str:
+    """Replace every list reference by literal SQL.
+
+    Problems (unknown lists, misuse) are appended to ``problems`` when given (an unknown list
+    then expands to a harmless placeholder so later passes still run), else raised.
+    """
+    collect = problems is not None
+    found: list[tuple[str, str | None]] = problems if collect else []
 
     def entries(name: str) -> list[str]:
         if name not in lists:
-            raise CompileError(f"unknown list `@{name}`", _did_you_mean(name, lists, prefix="@"))
+            found.append((f"unknown list `@{name}`",
+                          _did_you_mean(name, lists, prefix="@") or "lists live in rules/lists/<name>.txt"))
+            return ["?"]
         return lists[name]
 
     def in_list(m: re.Match[str]) -> str:
@@ -122,18 +136,20 @@ def expand_lists(condition: str, lists: Mapping[str, list[str]]) -> str:
             text = _CONTAINS.sub(contains, _IN_LIST.sub(in_list, text))
             stray = _STRAY_LIST.search(text)
             if stray:
-                raise CompileError(
+                found.append((
                     f"list `@{stray.group(1)}` used outside `field IN @list`, "
                     "`contains_any(field, @list)` or `contains_word(field, @list)`",
                     "write e.g. `text_phone IN @blocked_phones` or "
                     "`contains_any(text_norm, @prepayment_phrases)`",
-                )
+                ))
             if _TILDE.search(text):
-                raise CompileError(
+                found.append((
                     "the regex operator `~` is not supported (engines disagree on its meaning)",
                     "write `regexp_like(field, 'pattern')` instead",
-                )
+                ))
         out.append(text)
+    if found and not collect:
+        raise CompileError.of(found)
     return "".join(out)
 
 
@@ -156,31 +172,40 @@ def _first_line(exc: Exception) -> str:
 def compile_condition(
     condition: str, field_types: Mapping[str, str], lists: Mapping[str, list[str]]
 ) -> Compiled:
-    """Compile and type-check one condition against the declared fields."""
-    sql = expand_lists(condition, lists)
+    """Compile and type-check one condition against the declared fields.
+
+    Raises CompileError carrying every problem found (lists, regexes, fields), not just the first.
+    """
+    problems: list[tuple[str, str | None]] = []
+    sql = expand_lists(condition, lists, problems)
     for pattern in regex_literals(sql):
         try:
             pl.select(pl.lit("").str.contains(pattern))
         except Exception as exc:  # polars raises ComputeError on a bad pattern
-            raise CompileError(
-                f"invalid regular expression {pattern!r}: {' '.join(str(exc).split())[:160]}",
+            found = re.findall(r"error: ([^\n]+)", str(exc))
+            detail = found[-1].strip() if found else _first_line(exc)
+            problems.append((
+                f"invalid regular expression {pattern!r}: {detail}",
                 "escape special characters with a backslash, e.g. '\\.' for a dot",
-            ) from None
+            ))
     try:
         expr = pl.sql_expr(sql)
     except Exception as exc:
-        raise CompileError(
+        problems.append((
             f"cannot parse the condition: {_first_line(exc)}",
             "write a SQL boolean expression, e.g. `price < 0.3 * category_median_price "
             "AND seller_age_days < 7`",
-        ) from None
+        ))
+        raise CompileError.of(problems) from None
     used = tuple(dict.fromkeys(expr.meta.root_names()))
     for name in used:
         if name not in field_types:
-            raise CompileError(
+            problems.append((
                 f"unknown field `{name}`",
                 _did_you_mean(name, field_types) or "declare it in rules/fields.yaml",
-            )
+            ))
+    if problems:
+        raise CompileError.of(problems)
     schema = {name: _POLARS_TYPES[field_types[name]] for name in used}
     probe = pl.DataFrame({n: [None] for n in schema}, schema=schema) if schema else pl.DataFrame({"_": [0]})
     try:

@@ -72,6 +72,8 @@ def read_yaml(path: Path, display: str) -> tuple[Located | None, list[Diagnostic
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = exc.problem or str(exc)
+        if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            problem = f"{problem} ({exc.context} on line {exc.context_mark.line + 1})"
         return None, [
             Diagnostic.at(display, line, f"YAML syntax error: {problem}",
                           "check indentation and quote values that contain ': ' or '#'")

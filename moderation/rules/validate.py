@@ -66,8 +66,11 @@ def _model_errors(exc: ValidationError, located: Located, display: str, models: 
             diags.append(Diagnostic.at(display, located.line(*loc),
                                        f"`{dotted}` must be one of {allowed}. Got {err['input']!r} instead.", hint))
         else:
+            got = err.get("input")
+            hint = ("quote the value: YAML reads yes/no/on/off/true/false as booleans"
+                    if isinstance(got, bool) else None)
             diags.append(Diagnostic.at(display, located.line(*loc),
-                                       f"`{dotted}`: {err['msg']}. Got {err.get('input')!r} instead."))
+                                       f"`{dotted}`: {err['msg']}. Got {got!r} instead.", hint))
     return diags
 
 
@@ -129,13 +132,15 @@ def _display(path: Path, root: Path) -> str:
 
 def check_rule_file(
     path: Path, display: str, fields: Mapping[str, FieldSpec], lists: Mapping[str, list[str]], reasons: Mapping[str, str]
-) -> tuple[Rule | None, list[Diagnostic]]:
-    """All the problems of one rule file; the compiled rule if there are none."""
+) -> tuple[Rule | None, list[Diagnostic], tuple[str, int] | None]:
+    """All the problems of one rule file; the compiled rule if there are none; (id, line)."""
     located, diags = read_yaml(path, display)
     if located is None:
-        return None, diags
+        return None, diags, None
     if not isinstance(located.data, dict):
-        return None, diags + [Diagnostic.at(display, 1, "a rule file must be a YAML mapping of keys to values")]
+        return None, diags + [Diagnostic.at(display, 1, "a rule file must be a YAML mapping of keys to values")], None
+    rule_id = located.data.get("id")
+    id_line = (rule_id, located.line("id")) if isinstance(rule_id, str) else None
     try:
         spec = RuleFile.model_validate(located.data)
     except ValidationError as exc:
@@ -166,18 +171,20 @@ def check_rule_file(
         try:
             compiled = compile_condition(condition, {n: s.type for n, s in fields.items()}, lists)
         except CompileError as exc:
-            diags.append(Diagnostic.at(display, located.line("condition"), f"condition: {exc.message}", exc.hint))
-    if compiled is not None and isinstance(data.get("examples"), dict):
+            diags += [Diagnostic.at(display, located.line("condition"), f"condition: {message}", hint)
+                      for message, hint in exc.problems]
+    if fields and isinstance(data.get("examples"), dict):
         diags += check_examples(data["examples"], compiled, fields, located, display)
     if spec is None or compiled is None or diags:
-        return None, diags
-    return Rule(spec=spec, compiled=compiled, path=path, line_of=dict(located.lines)), diags
+        return None, diags, id_line
+    return Rule(spec=spec, compiled=compiled, path=path, line_of=dict(located.lines)), diags, id_line
 
 
 def check_examples(
     examples: Mapping[str, Any], compiled, fields: Mapping[str, FieldSpec], located: Located, display: str
 ) -> list[Diagnostic]:
-    """Every example must be a listing of declared fields and behave as declared."""
+    """Every example must be a listing of declared fields and (when the condition compiled)
+    behave as declared."""
     diags: list[Diagnostic] = []
     for group, expected in (("match", True), ("no_match", False)):
         rows = examples.get(group)
@@ -204,7 +211,7 @@ def check_examples(
                     ok = False
             if ok:
                 good.append((index, clean))
-        if not good:
+        if not good or compiled is None:
             continue
         frame = example_frame([row for _, row in good], fields)
         hits = frame.select(compiled.expr.alias("hit"))["hit"].to_list()
