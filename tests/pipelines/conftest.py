@@ -6,6 +6,7 @@ Session-scoped: training and registering cost seconds, every test of the package
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -107,9 +108,17 @@ def home(tmp_path_factory, trained) -> Path:
     return home
 
 
+@pytest.fixture(scope="session")
+def rules_dir(tmp_path_factory) -> Path:
+    """A snapshot of the shipped rules, so every run of a test session scores with the same ruleset."""
+    path = tmp_path_factory.mktemp("ruleset") / "rules"
+    shutil.copytree(PROJECT_ROOT / "rules", path)
+    return path
+
+
 @pytest.fixture()
-def settings(home, tmp_path) -> Settings:
-    """Settings on the shared model store with a fresh queue per test."""
+def settings(home, rules_dir, tmp_path) -> Settings:
+    """Settings on the shared model store and ruleset, with a fresh queue per test."""
     return load_settings(
-        home=home, queue_url=f"sqlite:///{tmp_path / 'queue.db'}", rules_dir=PROJECT_ROOT / "rules", batch_size=1_000
+        home=home, queue_url=f"sqlite:///{tmp_path / 'queue.db'}", rules_dir=rules_dir, batch_size=1_000
     )
