@@ -31,6 +31,7 @@ from moderation.model.explain import top_contributions
 
 __all__ = ["FraudModel"]
 
+_BELOW_ONE = float(np.nextafter(1.0, 0.0))
 _MAX_LEVELS = 200  # categorical levels kept per column; rarer values become missing
 
 
@@ -178,6 +179,8 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         if matrix.shape[0] == 0:
             return np.empty((0, 2))
         p = self.booster_.predict(matrix, num_threads=self.n_jobs or 0)
+        # Kept below 1 so that a block threshold of 1.0 reliably means "never block".
+        p = np.minimum(p, _BELOW_ONE)
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: Any) -> np.ndarray:

@@ -131,6 +131,8 @@ def log_and_register(
             signature=signature,
             input_example=input_example,
             pyfunc_predict_fn="predict_proba",
+            # Stated, not inferred: inference imports the model in a subprocess (~20 s per run).
+            pip_requirements=_requirements(),
         )
         run_id = run.info.run_id
     version = mlflow.register_model(
@@ -245,6 +247,18 @@ def _describe(client, name: str, version: str) -> RegisteredVersion:
         thresholds=_thresholds(client, mv),
         metrics=metrics,
     )
+
+
+def _requirements() -> list[str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for package in ("lightgbm", "scikit-learn", "scipy", "numpy", "polars", "pyarrow", "pandas"):
+        try:
+            out.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            continue
+    return out
 
 
 def _param(value: Any) -> Any:
