@@ -31,7 +31,8 @@ _OPERATORS = ["МТС", "Билайн", "МегаФон", "Tele2"]
 HARD_MIX: dict[str, tuple[float, tuple[str, ...] | None]] = {
     "hard_phone_as_product": (0.003, ("phones",)),
     "hard_model_number": (0.006, ("phones", "electronics")),
-    "hard_free_giveaway": (0.005, None),
+    "hard_free_giveaway": (0.005, ("furniture", "kids", "clothing", "hobbies", "pets",
+                                   "building_materials", "electronics")),
     "hard_broken_item": (0.004, ("phones", "electronics", "cars")),
     "hard_spec_sheet": (0.006, ("electronics", "phones", "cars")),
     "hard_no_prepayment": (0.006, None),
@@ -41,8 +42,10 @@ HARD_MIX: dict[str, tuple[float, tuple[str, ...] | None]] = {
 }
 
 
-def _eligible(d: Draft, cats: tuple[str, ...] | None) -> np.ndarray:
+def _eligible(d: Draft, name: str, cats: tuple[str, ...] | None) -> np.ndarray:
     ok = ~d.taken
+    if name == "hard_free_giveaway":  # nobody gives away a flat or a new iPhone
+        ok = ok & (d.median < 15_000)
     if cats is None:
         return ok & GOODS[d.category]
     return ok & np.isin(d.category, [_C[c] for c in cats])
@@ -69,18 +72,27 @@ def _apply(d: Draft, name: str, rows: np.ndarray, rng: np.random.Generator) -> N
                     before=np.ones(m, dtype=bool))
         d.price[rows] = 0.0
     elif name == "hard_broken_item":
-        append_text(d.description, rows, pick(BROKEN, rng.integers(0, len(BROKEN), m)),
-                    before=rng.random(m) < 0.5)
+        car = d.category[rows] == _C["cars"]
+        for key, mine in (("car", car), ("device", ~car)):
+            r, texts = rows[mine], BROKEN[key]
+            append_text(d.description, r, pick(texts, rng.integers(0, len(texts), r.size)),
+                        before=rng.random(r.size) < 0.5)
         set_text(d.title, rows, d.title.gather(rows) + " на запчасти")
         d.price[rows] = round_price(d.median[rows] * rng.uniform(0.05, 0.2, m))
     elif name == "hard_spec_sheet":
-        for slug, sheets in SPEC_SHEETS.items():
-            r = rows[d.category[rows] == _C[slug]]
+        item = d.item.gather(rows)
+        family = np.select(
+            [d.category[rows] == _C["cars"], d.category[rows] == _C["phones"],
+             item.str.contains("Ноутбук|MacBook|ПК|Видеокарта").to_numpy(),
+             item.str.contains("Телевизор|Монитор").to_numpy()],
+            ["car", "phone", "laptop", "tv"], "other")
+        for key, sheets in SPEC_SHEETS.items():
+            r = rows[family == key]
             append_text(d.description, r, pick(sheets, rng.integers(0, len(sheets), r.size)))
     elif name == "hard_high_salary":
         d.price[rows] = np.round(rng.uniform(150_000, 260_000, m), -4)
-        append_text(d.description, rows, "Вахта 30/30, проживание и питание за счёт компании, "
-                    "официальное оформление, зарплата без задержек.")
+        append_text(d.description, rows, "Высокая зарплата за опыт и переработки, белая, без задержек; "
+                    "официальное оформление с первого дня, отзывы сотрудников на сайте компании.")
     else:
         phrases = HARD_APPENDS[name]
         append_text(d.description, rows, pick(phrases, rng.integers(0, len(phrases), m)))
@@ -92,7 +104,7 @@ def _apply(d: Draft, name: str, rows: np.ndarray, rng: np.random.Generator) -> N
 def apply_hard_cases(d: Draft, rng: np.random.Generator) -> None:
     """Turn about 4 % of the still-clean rows into hard cases, each pattern at its own share."""
     for name, (share, cats) in HARD_MIX.items():
-        pool = np.flatnonzero(_eligible(d, cats))
+        pool = np.flatnonzero(_eligible(d, name, cats))
         k = min(pool.size, int(rng.binomial(d.n, share)))
         if k:
             _apply(d, name, np.sort(rng.choice(pool, size=k, replace=False)), rng)

@@ -17,7 +17,7 @@ from moderation.synth._render import choose, ints, join, pick, render, thousands
 from moderation.synth.catalog import CATALOG, COMMON_EXTRAS, PRO_BLOCKS, SHOP_NAMES
 from moderation.synth.geo import CITIES
 
-__all__ = ["CleanListings", "build_clean", "round_price", "lower_first"]
+__all__ = ["CleanListings", "build_clean", "round_price", "lower_first", "accusative"]
 
 _CITY_NAMES = [c[1] for c in CITIES]
 _CITY_PREP = [c[2] for c in CITIES]
@@ -42,6 +42,42 @@ def lower_first(name: str) -> str:
     return name
 
 
+_PREPOSITIONS = {"с", "в", "для", "на", "под", "из", "от", "без", "по"}
+
+
+def accusative(name: str) -> str:
+    """``Стиральная машина Indesit`` -> ``стиральную машину Indesit`` (for "Продаю ...").
+
+    A small heuristic over the catalogue's own names: feminine endings of the leading Russian
+    words change (-ая -> -ую, -а -> -у, -я -> -ю); it stops at a preposition or a Latin word.
+    """
+    out = []
+    adjectives_only = False  # after an unchanged (masculine) noun only agreeing adjectives change
+    words = lower_first(name).split(" ")
+    for i, word in enumerate(words):
+        core = word.rstrip(",.")
+        tail = word[len(core):]
+        if core in _PREPOSITIONS or any("a" <= c.lower() <= "z" for c in core):
+            out.extend(words[i:])
+            break
+        if any(c.isdigit() for c in core) or core.endswith(("ья", "ие", "ые")):
+            out.append(word)
+            continue
+        endings = (("ая", "ую"), ("яя", "юю")) if adjectives_only else (
+            ("ая", "ую"), ("яя", "юю"), ("а", "у"), ("я", "ю"))
+        parts = []
+        for part in core.split("-"):
+            for old, new in endings:
+                if part.endswith(old) and len(part) > 2:
+                    part = part[: -len(old)] + new
+                    break
+            parts.append(part)
+        changed = "-".join(parts)
+        adjectives_only = adjectives_only or changed == core
+        out.append(changed + tail)
+    return " ".join(out)
+
+
 def round_price(p: np.ndarray) -> np.ndarray:
     """Round like people do: to 1 000 above 100 000, 100 above 10 000, 50 above 1 000, else 10."""
     step = np.where(p >= 100_000, 1000, np.where(p >= 10_000, 100, np.where(p >= 1000, 50, 10)))
@@ -59,8 +95,12 @@ def _numbers(slug: str, items: list, item_idx: np.ndarray, rng: np.random.Genera
         hi = np.array([a[1] for a in attrs])[item_idx]
         rent = np.array([a[2] == "rent" for a in attrs])[item_idx]
         area = np.round(lo + (hi - lo) * rng.random(n), 1)
+        kind = np.array([a[3] for a in attrs])[item_idx]
+        low_rise = kind != "flat"
         floors = np.array([5, 9, 9, 10, 12, 14, 16, 17, 22, 25])[rng.integers(0, 10, n)]
-        floor = 1 + (rng.random(n) * floors).astype(int)
+        floors = np.where(low_rise, rng.integers(1, 4, n), floors)
+        floor = np.where(low_rise, 1, 1 + (rng.random(n) * floors).astype(int))
+        s["plot"] = ints(rng.choice(np.array([4, 6, 6, 8, 10, 12, 15, 20]), n))
         s["area"] = pl.Series(values=area).cast(pl.String).str.replace(".", ",", literal=True)
         s["floor"], s["floors"] = ints(floor), ints(floors)
         s["year"] = ints(rng.integers(1958, year_now, n))
@@ -73,6 +113,9 @@ def _numbers(slug: str, items: list, item_idx: np.ndarray, rng: np.random.Genera
             pl.when(pl.Series(values=rent)).then(terms_rent).otherwise(terms_sale)
         ).to_series()
         factor = area / ((lo + hi) / 2)
+        s["_kind"] = pl.Series(values=kind)
+    elif slug == "pets":
+        s["_kind"] = pick([a for a in attrs], item_idx)
     elif slug == "cars":
         age = np.minimum(rng.gamma(2.2, 3.2, n).astype(int), 25)
         km = np.round(np.maximum(age, 0.3) * 16_000 * rng.lognormal(0, 0.35, n), -3).astype(int)
@@ -102,6 +145,9 @@ def _numbers(slug: str, items: list, item_idx: np.ndarray, rng: np.random.Genera
         ).to_series()
     elif slug == "jobs":
         s["salary"] = pl.Series(values=np.zeros(n, dtype=np.int64)).cast(pl.String)  # set below
+        employer = choose(rng, CATALOG[slug]["slots"]["employer"], n)
+        s["employer"] = employer
+        s["employer_cap"] = employer.str.slice(0, 1).str.to_uppercase() + employer.str.slice(1)
     elif slug == "services":
         s["unit"] = pick([a for a in attrs], item_idx)
         s["clients"] = ints(np.round(rng.lognormal(5.5, 0.6, n), -1).astype(int))
@@ -129,6 +175,7 @@ def _category(slug: str, rows: np.ndarray, city_idx: np.ndarray, is_pro: np.ndar
         slots["cond_short"] = choose(rng, spec["cond_short"], n)
     slots["item"] = pick(names, item_idx)
     slots["item_lower"] = pick([lower_first(x) for x in names], item_idx)
+    slots["item_acc"] = pick([accusative(x) for x in names], item_idx)
     slots["city"] = pick(_CITY_NAMES, city_idx)
     slots["city_prep"] = pick(_CITY_PREP, city_idx)
     numbers, factor = _numbers(slug, items, item_idx, rng, n, year_now)
@@ -146,18 +193,36 @@ def _category(slug: str, rows: np.ndarray, city_idx: np.ndarray, is_pro: np.ndar
     price = np.where(rng.random(n) < spec["price_null"], np.nan, price)
 
     frame = pl.DataFrame(slots)
-    title = render(frame, spec["titles"], rng.integers(0, len(spec["titles"]), n))
-    intro = render(frame, spec["intros"], rng.integers(0, len(spec["intros"]), n))
-    details = spec["details"]
-    start = rng.integers(0, len(details), n)
-    d1 = render(frame, details, start)
-    d2 = render(frame, details, np.where(rng.random(n) < 0.75, (start + 1) % len(details), -1))
-    d3 = render(frame, details, np.where(rng.random(n) < 0.45, (start + 2) % len(details), -1))
+    # Template sets: the category's own, and per item kind a variant that replaces it.
+    variants = spec.get("variants", {})
+    row_set = np.zeros(n, dtype=np.int64)
+    if variants:
+        kind = frame["_kind"].to_numpy()
+        for i, k in enumerate(variants, start=1):
+            row_set[kind == k] = i
+    sets = [spec, *variants.values()]
+
+    def text(key: str, start: np.ndarray, step: int = 0, share: float = 1.0) -> pl.Series:
+        """Each row renders its own set's template number ``start + step`` (or null if absent)."""
+        present = rng.random(n) < share
+        out: pl.Series | None = None
+        for i, tpl in enumerate(sets):
+            templates = tpl[key]
+            mine = (row_set == i) & present
+            part = render(frame, templates, np.where(mine, (start + step) % len(templates), -1))
+            out = part if out is None else out.fill_null(part)
+        return out
+
+    title = text("titles", rng.integers(0, 1_000_000, n))
+    intro = text("intros", rng.integers(0, 1_000_000, n))
+    start = rng.integers(0, 1_000_000, n)  # consecutive detail sentences: never the same twice
+    d1, d2, d3 = text("details", start), text("details", start, 1, 0.75), text("details", start, 2, 0.45)
     extra = render(frame, spec["extras"],
                    np.where(rng.random(n) < 0.5, rng.integers(0, len(spec["extras"]), n), -1))
-    pro_frame = pl.DataFrame({"shop": choose(rng, SHOP_NAMES, n), "city": slots["city"]})
-    pro_which = rng.integers(0, len(PRO_BLOCKS), n)
-    pro = render(pro_frame, PRO_BLOCKS, np.where(is_pro & (rng.random(n) < 0.8), pro_which, -1))
+    blocks = spec.get("pro_blocks", PRO_BLOCKS)
+    pro_frame = pl.DataFrame({"shop": choose(rng, spec.get("shops", SHOP_NAMES), n), "city": slots["city"]})
+    pro_which = rng.integers(0, max(len(blocks), 1), n)
+    pro = render(pro_frame, blocks, np.where(is_pro & (rng.random(n) < 0.8) & bool(blocks), pro_which, -1))
     k = rng.integers(0, len(COMMON_EXTRAS), n)
     goods = spec.get("goods", True)
     commons = [

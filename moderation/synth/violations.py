@@ -176,5 +176,5 @@ def near_edit(text: pl.Series, rng: np.random.Generator) -> pl.Series:
         .when(edit == 1).then(word + " " + text)
         .when(edit == 2).then(text.str.replace("Продаю", "Продам", literal=True)
                               .str.replace(". ", "! ", literal=True))
-        .otherwise(text.str.replace(",", "", literal=True) + ".")
+        .otherwise(text.str.replace(",", "", literal=True).str.replace(".", "!", literal=True))
     ).to_series()
