@@ -193,7 +193,7 @@ def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("7") + phone)
         .otherwise(pl.lit("7") + phone.str.slice(1))
         .alias("text_phone"),
-        phone.is_not_null().alias("phone_in_text"),
+        pl.when(norm.is_not_null()).then(phone.is_not_null()).alias("phone_in_text"),
         (
             ((pl.col("__glued") >= 2) & digits_only.str.contains(r"[78]9\d{9}|9\d{9}"))
             | digits_only.str.contains(r"^[78]9\d{9}$")
