@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse  # noqa: E402
+import multiprocessing  # noqa: E402
 import random  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -53,21 +54,15 @@ def make_cases(n: int, run_id: str) -> list[NewCase]:
     ]
 
 
-def run(url: str, n_cases: int, moderators: int, batch: int) -> dict:
+def _moderate(url: str, names: list[str], batch: int, barrier, results) -> None:
+    """One process: a thread per moderator, each claiming and deciding until the queue is empty."""
     store = open_store(url, policy=QueuePolicy(second_review_share=0.0, lease_seconds=3600),
-                       pool_size=moderators)
-    run_id = f"bench-{uuid.uuid4().hex[:6]}"
-    t0 = time.perf_counter()
-    store.enqueue(make_cases(n_cases, run_id))
-    enqueue_s = time.perf_counter() - t0
-    decided: list[list[int]] = [[] for _ in range(moderators)]
-    errors: list[BaseException] = []
-    start = threading.Barrier(moderators + 1)
+                       pool_size=len(names))
+    decided: dict[str, list[int]] = {name: [] for name in names}
+    errors: list[str] = []
 
-    def moderator(k: int) -> None:
-        name = f"mod{k:02d}"
-        rng = random.Random(k)
-        start.wait()
+    def moderator(name: str) -> None:
+        rng = random.Random(name)
         try:
             while cases := store.claim(name, limit=batch):
                 for case in cases:
@@ -75,20 +70,46 @@ def run(url: str, n_cases: int, moderators: int, batch: int) -> dict:
                         store.decide(case.id, name, "block", case.reasons[0], note="bench")
                     else:
                         store.decide(case.id, name, "approve", "ok")
-                    decided[k].append(case.id)
-        except BaseException as exc:  # report, never hide
-            errors.append(exc)
+                    decided[name].append(case.id)
+        except Exception as exc:  # report, never hide
+            errors.append(repr(exc))
 
-    threads = [threading.Thread(target=moderator, args=(k,)) for k in range(moderators)]
+    threads = [threading.Thread(target=moderator, args=(name,)) for name in names]
+    store.held(names[0])  # warm the pool and the statement cache before the clock starts
+    barrier.wait()
     for t in threads:
         t.start()
-    start.wait()
-    t0 = time.perf_counter()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - t0
+    store.close()
+    results.put(([i for ids in decided.values() for i in ids], errors))
 
-    ids = Counter(i for per in decided for i in per)
+
+def run(url: str, n_cases: int, moderators: int, batch: int, processes: int) -> dict:
+    store = open_store(url)
+    t0 = time.perf_counter()
+    store.enqueue(make_cases(n_cases, f"bench-{uuid.uuid4().hex[:6]}"))
+    enqueue_s = time.perf_counter() - t0
+    store.close()
+
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(processes + 1), ctx.Queue()
+    names = [f"mod{k:02d}" for k in range(moderators)]
+    workers = [
+        ctx.Process(target=_moderate, args=(url, names[p::processes], batch, barrier, results))
+        for p in range(processes)
+    ]
+    for w in workers:
+        w.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    outcomes = [results.get() for _ in workers]
+    elapsed = time.perf_counter() - t0
+    for w in workers:
+        w.join()
+
+    ids = Counter(i for decided, _ in outcomes for i in decided)
+    store = open_store(url)
     with store.engine.connect() as conn:
         open_left = conn.execute(text("SELECT count(*) FROM cases WHERE state = 'open'")).scalar()
         in_db = conn.execute(text("SELECT count(*) FROM cases WHERE state = 'decided'")).scalar()
@@ -101,8 +122,8 @@ def run(url: str, n_cases: int, moderators: int, batch: int) -> dict:
         "decisions": sum(ids.values()),
         "per_s": sum(ids.values()) / elapsed,
         "double": sum(1 for c in ids.values() if c > 1) + dup_audit,
-        "lost": n_cases - len(ids) + open_left + (n_cases - in_db),
-        "errors": errors,
+        "lost": (n_cases - len(ids)) + open_left + (n_cases - in_db),
+        "errors": [e for _, errs in outcomes for e in errs],
     }
 
 
@@ -111,6 +132,8 @@ def main() -> int:
     parser.add_argument("--moderators", type=int, default=32)
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=25, help="cases per claim")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="moderators are spread over this many processes (threads inside)")
     parser.add_argument("--backend", choices=["both", "postgres", "sqlite"], default="both")
     args = parser.parse_args()
 
@@ -118,19 +141,20 @@ def main() -> int:
     if args.backend in ("both", "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            results["sqlite"] = run(url, args.cases, args.moderators, args.batch)
+            results["sqlite"] = run(url, args.cases, args.moderators, args.batch, args.processes)
     if args.backend in ("both", "postgres"):
         schema = f"rq_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(PG_DSN, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         try:
             url = PG_DSN.replace("postgresql://", "postgresql+psycopg://") + f"?options=-csearch_path%3D{schema}"
-            results["postgres"] = run(url, args.cases, args.moderators, args.batch)
+            results["postgres"] = run(url, args.cases, args.moderators, args.batch, args.processes)
         finally:
             with psycopg.connect(PG_DSN, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
-    print(f"{args.moderators} moderators, {args.cases} cases, claim batch {args.batch}")
+    print(f"{args.moderators} moderators in {args.processes} processes, {args.cases} cases, "
+          f"claim batch {args.batch}")
     print(f"{'backend':<10} {'enqueue/s':>10} {'decisions':>10} {'claim+decide/s':>15} {'double':>7} {'lost':>5}")
     ok = True
     for name, r in results.items():
