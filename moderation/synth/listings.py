@@ -231,7 +231,12 @@ def _category(slug: str, rows: np.ndarray, city_idx: np.ndarray, is_pro: np.ndar
         for j, p in enumerate((0.6, 0.35, 0.15))
     ]
     description = join([intro, d1, d2, d3, pro, extra, *commons])
-    # Some private sellers type everything in lower case.
+    # How people really type: most write "е" for "ё", some drop commas, some use no capitals.
+    yo = np.flatnonzero(rng.random(n) < 0.7)
+    description.scatter(yo, description.gather(yo).str.replace_all("ё", "е", literal=True))
+    title.scatter(yo, title.gather(yo).str.replace_all("ё", "е", literal=True))
+    commas = np.flatnonzero((~is_pro) & (rng.random(n) < 0.1))
+    description.scatter(commas, description.gather(commas).str.replace_all(",", "", literal=True))
     lower = np.flatnonzero((~is_pro) & (rng.random(n) < 0.12))
     description.scatter(lower, description.gather(lower).str.to_lowercase())
     return title, description, price, median, slots["item"]

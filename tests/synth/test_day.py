@@ -185,3 +185,24 @@ def test_tiny_days_still_work():
     listings, truth = generate_day(0, 1, 3)
     assert listings.height == truth.height == 1
     assert listings.schema == pl.Schema(LISTING_COLUMNS)
+
+
+def test_hard_cases_stay_plausible(day20k):
+    listings, truth = day20k
+    both = listings.hstack(truth.drop("listing_id"))
+    giveaway = both.filter(pl.col("pattern") == "hard_free_giveaway")
+    assert not giveaway["category"].is_in(["real_estate", "cars", "phones"]).any()
+    broken_cars = both.filter((pl.col("pattern") == "hard_broken_item") & (pl.col("category") == "cars"))
+    assert not broken_cars["description"].str.contains("экран").any()
+    sims = both.filter(pl.col("pattern") == "hard_phone_as_product")
+    assert (sims["category"] == "phones").all()
+    assert sims["title"].str.contains(r"\d{3}").all()
+
+
+def test_price_bait_is_far_below_the_usual_price_of_the_same_title(day20k):
+    listings, truth = day20k
+    both = listings.hstack(truth.drop("listing_id"))
+    bait = both.filter(pl.col("pattern") == "price_bait_fraction")
+    usual = both.filter(pl.col("pattern") == "clean").group_by("category").agg(pl.col("price").median())
+    joined = bait.join(usual, on="category", suffix="_usual")
+    assert (joined["price"] < joined["price_usual"]).mean() > 0.8
