@@ -1,8 +1,8 @@
 """Bulk insert of new cases below SQLAlchemy's per-row type processing.
 
 A daily run enqueues up to ~150 000 cases in one call; going through the driver directly
-(pre-encoded JSON, one ``executemany`` on SQLite, multi-row ``VALUES`` on PostgreSQL) is several
-times faster than per-row bind processing. ``ON CONFLICT DO NOTHING`` makes it idempotent and
+(pre-encoded JSON, one ``executemany`` on SQLite, ``COPY`` into a staging table on PostgreSQL)
+is several times faster than per-row bind processing. ``ON CONFLICT DO NOTHING`` makes it idempotent and
 the returned count is exact on both dialects.
 """
 
@@ -24,7 +24,8 @@ COLUMNS: tuple[str, ...] = (
 _JSON = {"reasons", "rule_hits", "listing", "contributions"}
 _TIME = {"enqueued_at", "due_at"}
 _CONFLICT = "ON CONFLICT (listing_id, run_id, kind, seq) DO NOTHING"
-_PG_ROWS_PER_STATEMENT = 1_000  # 18 params a row: well under PostgreSQL's 65 535 limit
+_PG_TYPES = {"seq": "integer", "fraud_score": "double precision", "risk": "double precision",
+             "priority": "double precision", "enqueued_at": "timestamptz", "due_at": "timestamptz"}
 
 _encode = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
@@ -60,14 +61,28 @@ def insert_new_cases(conn: Connection, rows: Sequence[dict]) -> int:
             f"INSERT INTO cases ({cols}) VALUES ({marks}) {_CONFLICT}", _tuples(rows, sqlite=True)
         )
         return result.rowcount
-    one = "(" + ", ".join(
-        "%s::jsonb" if name in _JSON else "%s" for name in COLUMNS
-    ) + ")"
-    added = 0
-    values = _tuples(rows, sqlite=False)
-    for start in range(0, len(values), _PG_ROWS_PER_STATEMENT):
-        chunk = values[start : start + _PG_ROWS_PER_STATEMENT]
-        sql = f"INSERT INTO cases ({cols}) VALUES {', '.join([one] * len(chunk))} {_CONFLICT} RETURNING 1"
-        flat = tuple(v for row in chunk for v in row)
-        added += len(conn.exec_driver_sql(sql, flat).all())
-    return added
+    return _copy_into_postgres(conn, _tuples(rows, sqlite=False))
+
+
+def _copy_into_postgres(conn: Connection, values: list[tuple]) -> int:
+    """COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING."""
+    cols = ", ".join(COLUMNS)
+    staged = ", ".join(
+        f"{name} {'text' if name in _JSON else _PG_TYPES.get(name, 'text')}" for name in COLUMNS
+    )
+    selected = ", ".join(f"CAST({name} AS jsonb)" if name in _JSON else name for name in COLUMNS)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"CREATE TEMPORARY TABLE _enqueue ({staged}) ON COMMIT DROP")
+        with cursor.copy(f"COPY _enqueue ({cols}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        # DISTINCT ON keeps the first of duplicate keys inside one batch (ON CONFLICT cannot
+        # touch the same row twice in one statement).
+        cursor.execute(
+            f"INSERT INTO cases ({cols}) SELECT DISTINCT ON (run_id, listing_id) {selected} "
+            f"FROM _enqueue ORDER BY run_id, listing_id {_CONFLICT}"
+        )
+        return cursor.rowcount
+    finally:
+        cursor.close()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from review_queue.cases import AuditEntry, Case, DecisionRecord, NewCase
+from review_queue.cases import AuditEntry, Case, DecisionRecord, NewCase, Verdict
 from review_queue.stats import QueueStats
 
 __all__ = ["QueueStore"]
@@ -46,11 +46,12 @@ class QueueStore(Protocol):
     def decide(
         self, case_id: int, moderator: str, decision: str, reason_code: str,
         note: str | None = None,
-    ) -> Case:
+    ) -> Verdict:
         """Record a human decision on a case the moderator holds with a live lease.
 
-        Final: a second call raises CaseAlreadyDecidedError (only an appeal re-opens a listing).
-        Writes one audit entry; may sample the case for a blind second review.
+        Atomic and final: a second call raises CaseAlreadyDecidedError (only an appeal re-opens
+        a listing); a lapsed lease raises LeaseExpiredError. Writes one audit entry; a
+        deterministic share of first decisions also opens a blind second review.
         """
 
     def release(self, case_ids: Sequence[int], moderator: str) -> int:
