@@ -14,7 +14,14 @@ import polars as pl
 
 from moderation.schema import CATEGORIES
 from moderation.synth._render import choose, ints, join, pick, render, thousands
-from moderation.synth.catalog import CATALOG, COMMON_EXTRAS, PRO_BLOCKS, SHOP_NAMES
+from moderation.synth.catalog import (
+    CATALOG,
+    COMMON_EXTRAS,
+    PRO_BLOCKS,
+    PRO_LONG,
+    SHOP_NAMES,
+    SHORT_DESCRIPTIONS,
+)
 from moderation.synth.geo import CITIES
 
 __all__ = ["CleanListings", "build_clean", "round_price", "lower_first", "accusative"]
@@ -122,7 +129,13 @@ def _numbers(slug: str, items: list, item_idx: np.ndarray, rng: np.random.Genera
         s["year"] = ints(year_now - age)
         s["km"] = thousands(np.maximum(km, 1000))
         s["owners"] = ints(np.minimum(1 + rng.poisson(age / 5), 6))
-        s["engine"] = pick([a for a in attrs], item_idx)
+        s["engine"] = pick([a[0] for a in attrs], item_idx)
+        body = np.array([a[1] for a in attrs])[item_idx]
+        s["body"] = pick([a[1] for a in attrs], item_idx)
+        rear = np.isin(item_idx, [i for i, it in enumerate(items) if it[0].startswith(("BMW", "Mercedes"))])
+        awd = np.isin(body, ["кроссовер", "внедорожник"]) & (rng.random(n) < 0.6)
+        s["drive"] = pick(["передний привод", "полный привод", "задний привод"],
+                          np.where(awd, 1, np.where(rear, 2, 0)))
         factor = np.exp(-0.085 * (age - 6))
     elif slug == "phones":
         mem = rng.choice(np.array([64, 128, 256, 512]), n, p=[0.2, 0.4, 0.3, 0.1])
@@ -230,7 +243,21 @@ def _category(slug: str, rows: np.ndarray, city_idx: np.ndarray, is_pro: np.ndar
                np.where((rng.random(n) < p) & goods, (k + j) % len(COMMON_EXTRAS), -1))
         for j, p in enumerate((0.6, 0.35, 0.15))
     ]
+    long_kind = "services" if slug == "services" else ("goods" if goods else None)
+    long = None
+    if long_kind:
+        texts = PRO_LONG[long_kind]
+        long = render(pro_frame, texts, np.where(is_pro & (rng.random(n) < 0.35),
+                                                 rng.integers(0, len(texts), n), -1))
+        long = "\n\n" + long
     description = join([intro, d1, d2, d3, pro, extra, *commons])
+    if long is not None:
+        description = pl.select(pl.concat_str([description, long], ignore_nulls=True)).to_series()
+    # Many private sellers write a line or two; many put every sentence on its own line.
+    short = np.flatnonzero((~is_pro) & goods & (rng.random(n) < 0.07))
+    description.scatter(short, pick(SHORT_DESCRIPTIONS, rng.integers(0, len(SHORT_DESCRIPTIONS), short.size)))
+    lines = np.flatnonzero(rng.random(n) < 0.25)
+    description.scatter(lines, description.gather(lines).str.replace_all(". ", ".\n", literal=True))
     # How people really type: most write "е" for "ё", some drop commas, some use no capitals.
     yo = np.flatnonzero(rng.random(n) < 0.7)
     description.scatter(yo, description.gather(yo).str.replace_all("ё", "е", literal=True))
