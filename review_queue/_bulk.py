@@ -14,7 +14,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection
 
-__all__ = ["insert_new_cases", "COLUMNS"]
+from review_queue import policy as queue_policy
+from review_queue.cases import NewCase
+from review_queue.errors import QueueError
+from review_queue.policy import QueuePolicy
+
+__all__ = ["encode_cases", "insert_new_cases", "check_new_case", "COLUMNS"]
 
 COLUMNS: tuple[str, ...] = (
     "listing_id", "run_id", "kind", "seq", "reasons", "primary_reason", "rule_hits",
@@ -22,7 +27,6 @@ COLUMNS: tuple[str, ...] = (
     "priority", "required_role", "state", "enqueued_at", "due_at",
 )
 _JSON = {"reasons", "rule_hits", "listing", "contributions"}
-_TIME = {"enqueued_at", "due_at"}
 _CONFLICT = "ON CONFLICT (listing_id, run_id, kind, seq) DO NOTHING"
 _PG_TYPES = {"seq": "integer", "fraud_score": "double precision", "risk": "double precision",
              "priority": "double precision", "enqueued_at": "timestamptz", "due_at": "timestamptz"}
@@ -30,38 +34,62 @@ _PG_TYPES = {"seq": "integer", "fraud_score": "double precision", "risk": "doubl
 _encode = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
 
+def check_new_case(case: NewCase, index: int) -> None:
+    """Reject a malformed case before anything is written; ``index`` names it in the message."""
+    if not isinstance(case.listing_id, str) or not case.listing_id:
+        raise QueueError(f"case #{index}: listing_id must be a non-empty string. Got {case.listing_id!r} instead.")
+    if not isinstance(case.run_id, str) or not case.run_id:
+        raise QueueError(f"case #{index} ({case.listing_id}): run_id must be a non-empty string. Got {case.run_id!r} instead.")
+    if not isinstance(case.listing, dict):
+        raise QueueError(f"case #{index} ({case.listing_id}): listing must be a dict. Got {type(case.listing).__name__} instead.")
+
+
 def _sqlite_time(value: datetime) -> str:
     # The exact text SQLAlchemy's SQLite DateTime writes, so comparisons stay textual-correct.
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _tuples(rows: Sequence[dict], sqlite: bool) -> list[tuple]:
+def encode_cases(
+    new_cases: Sequence[NewCase], now: datetime, policy: QueuePolicy, *, sqlite: bool
+) -> list[tuple]:
+    """One value tuple per case, in ``COLUMNS`` order, JSON pre-encoded; validates each case.
+
+    One pass, no intermediate dicts: at 150 000 cases a call, per-row overhead is the budget.
+    """
+    enqueued = _sqlite_time(now) if sqlite else now
+    due_by_priority: dict[float, object] = {}  # priorities repeat a lot; format each deadline once
     out = []
-    for row in rows:
-        values = []
-        for name in COLUMNS:
-            value = row[name]
-            if name in _JSON:
-                value = _encode(value)
-            elif name in _TIME and sqlite:
-                value = _sqlite_time(value)
-            values.append(value)
-        out.append(tuple(values))
+    for i, case in enumerate(new_cases):
+        check_new_case(case, i)
+        prio = queue_policy.priority(case.risk, case.listing)
+        due = due_by_priority.get(prio)
+        if due is None:
+            due = queue_policy.due_at(now, prio, policy)
+            due = due_by_priority[prio] = _sqlite_time(due) if sqlite else due
+        reasons = case.reasons
+        out.append((
+            case.listing_id, case.run_id, "review", 0, _encode(list(reasons)),
+            reasons[0] if reasons else "unspecified", _encode(list(case.rule_hits)),
+            None if case.fraud_score is None else float(case.fraud_score),
+            case.model_version, case.ruleset_version, _encode(case.listing),
+            _encode([[str(n), float(v)] for n, v in case.contributions]), float(case.risk), prio,
+            "moderator", "open", enqueued, due,
+        ))
     return out
 
 
-def insert_new_cases(conn: Connection, rows: Sequence[dict]) -> int:
-    """Insert ``rows`` (from ``_rows.new_case_row``) inside the caller's transaction; return how many were new."""
-    if not rows:
+def insert_new_cases(conn: Connection, values: list[tuple]) -> int:
+    """Insert ``encode_cases`` output inside the caller's transaction; return how many were new."""
+    if not values:
         return 0
     cols = ", ".join(COLUMNS)
     if conn.dialect.name == "sqlite":
         marks = ", ".join("?" for _ in COLUMNS)
         result = conn.exec_driver_sql(
-            f"INSERT INTO cases ({cols}) VALUES ({marks}) {_CONFLICT}", _tuples(rows, sqlite=True)
+            f"INSERT INTO cases ({cols}) VALUES ({marks}) {_CONFLICT}", values
         )
         return result.rowcount
-    return _copy_into_postgres(conn, _tuples(rows, sqlite=False))
+    return _copy_into_postgres(conn, values)
 
 
 def _copy_into_postgres(conn: Connection, values: list[tuple]) -> int:

@@ -5,20 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from review_queue import policy as queue_policy
+from review_queue._bulk import check_new_case
 from review_queue.cases import AuditEntry, Case, DecisionRecord, NewCase
-from review_queue.errors import QueueError
 
 __all__ = ["new_case_row", "to_case", "to_decision", "to_audit"]
 
 
 def new_case_row(case: NewCase, index: int, now: datetime, policy: queue_policy.QueuePolicy) -> dict:
-    """The row for one enqueued case; ``index`` only names the culprit in error messages."""
-    if not isinstance(case.listing_id, str) or not case.listing_id:
-        raise QueueError(f"case #{index}: listing_id must be a non-empty string. Got {case.listing_id!r} instead.")
-    if not isinstance(case.run_id, str) or not case.run_id:
-        raise QueueError(f"case #{index} ({case.listing_id}): run_id must be a non-empty string. Got {case.run_id!r} instead.")
-    if not isinstance(case.listing, dict):
-        raise QueueError(f"case #{index} ({case.listing_id}): listing must be a dict. Got {type(case.listing).__name__} instead.")
+    """The row for one case (SQLAlchemy path: gold cases); ``index`` names it in errors."""
+    check_new_case(case, index)
     prio = queue_policy.priority(case.risk, case.listing)
     return {
         "listing_id": case.listing_id,

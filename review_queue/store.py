@@ -68,14 +68,14 @@ class SqlStore:
         if not new_cases:
             return 0
         now = self.clock()
-        rows = [_rows.new_case_row(c, i, now, self.policy) for i, c in enumerate(new_cases)]
+        values = _bulk.encode_cases(new_cases, now, self.policy, sqlite=self.dialect == "sqlite")
         with self.engine.begin() as conn:
-            added = _bulk.insert_new_cases(conn, rows)
-            runs = sorted({r["run_id"] for r in rows})
+            added = _bulk.insert_new_cases(conn, values)
+            runs = sorted({c.run_id for c in new_cases})
             conn.execute(
                 insert(audit_log),
                 {"case_id": None, "at": now, "actor": "pipeline", "action": "enqueue",
-                 "detail": {"runs": runs[:20], "offered": len(rows), "added": added}},
+                 "detail": {"runs": runs[:20], "offered": len(values), "added": added}},
             )
         return added
 
