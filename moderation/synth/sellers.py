@@ -59,6 +59,7 @@ class Population:
     offense: np.ndarray  # index into VIOLATIONS, -1 for honest sellers
     variant: np.ndarray  # the offender's favourite wording (template number)
     hides_phone: np.ndarray
+    ring_leader: np.ndarray  # the account whose phone, handle and listing a ring member reuses
 
     @property
     def size(self) -> int:
@@ -107,18 +108,22 @@ def make_population(seed: int, size: int) -> Population:
     activity[off_rows] = rng.lognormal(1.0, 0.5, off_rows.size)
     main_cat[off_rows[offense[off_rows] == VIOLATIONS.index("fake_job")]] = CATEGORIES.index("jobs")
     # Rings: a third of the offenders reuse the phone, handle and card of another offender.
-    members = off_rows[rng.random(off_rows.size) < 0.33]
-    if members.size and off_rows.size > 1:
-        leaders = rng.choice(off_rows, size=members.size)
+    in_ring = rng.random(off_rows.size) < 0.33
+    members, heads = off_rows[in_ring], off_rows[~in_ring]
+    ring_leader = np.arange(n)
+    if members.size and heads.size:
+        leaders = rng.choice(heads, size=members.size)
+        ring_leader[members] = leaders
         offense[members] = offense[leaders]
         for series in (alt_phone10, handle, email, card4):
             series.scatter(members, series.gather(leaders))
         city_idx[members] = city_idx[leaders]
     variant = rng.integers(0, 1_000_000, n)
+    variant[members] = variant[ring_leader[members]]  # a ring uses one wording
     hides_phone = (~is_pro) & (rng.random(n) < 0.1)
     return Population(
         seller_id=seller_id, is_pro=is_pro, age_days=age_days, base_listings=base_listings,
         base_blocks=base_blocks, phone10=phone10, alt_phone10=alt_phone10, handle=handle,
         email=email, card4=card4, city_idx=city_idx, main_cat=main_cat, activity=activity,
-        offense=offense, variant=variant, hides_phone=hides_phone,
+        offense=offense, variant=variant, hides_phone=hides_phone, ring_leader=ring_leader,
     )

@@ -1,7 +1,7 @@
 """Repeat re-posters: each duplicate offender owns one listing and posts it again every day.
 
 The listing (its "signature") is drawn once per seed from its own random stream, so it is the
-same text on every day. The very first posting (the first on day 0) is the original and labelled
+same text on every day; the accounts of one ring all post their leader's listing. The very first posting (the first on day 0) is the original and labelled
 ``ok``; every later copy is a ``duplicate``, lightly edited about half the time.
 """
 
@@ -28,9 +28,12 @@ _CACHE: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, CleanListings]] = {}
 def _build(pop: Population, seed: int) -> tuple[np.ndarray, np.ndarray, CleanListings]:
     key = (seed, pop.size)
     if key not in _CACHE:
-        owners = np.flatnonzero(pop.offense == _DUP)
+        dup = pop.offense == _DUP
+        owners = np.flatnonzero(dup & (pop.ring_leader == np.arange(pop.size)))
         slot = np.full(pop.size, -1, dtype=np.int64)
         slot[owners] = np.arange(owners.size)
+        members = np.flatnonzero(dup & (slot < 0))
+        slot[members] = slot[pop.ring_leader[members]]  # ring accounts repost the leader's listing
         rng = np.random.default_rng([seed, 7002])
         cats, cities = pop.main_cat[owners], pop.city_idx[owners]
         clean = build_clean(cats, cities, pop.is_pro[owners], rng) if owners.size else None
