@@ -209,7 +209,7 @@ def generate_day(day_index: int, listings: int, seed: int, drift_day: int | None
         rows = _choose(rng, ~d.taken & GOODS[d.category], int(round(n * share)))
         drift_phishing(d, pop, rows, rng, np.zeros(rows.size, dtype=bool))
 
-    apply_hard_cases(d, rng)
+    apply_hard_cases(d, rng, pop.is_pro[d.seller])
     _within_day_duplicates(d, dup_rows, rng)
 
     label_noise = np.zeros(n, dtype=bool)

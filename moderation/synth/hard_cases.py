@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from moderation.schema import CATEGORIES
-from moderation.synth._render import pick
+from moderation.synth._render import ints, pick
 from moderation.synth.draft import GOODS, Draft, append_text, set_text
 from moderation.synth.listings import round_price
 from moderation.synth.phrases import (
@@ -39,11 +39,15 @@ HARD_MIX: dict[str, tuple[float, tuple[str, ...] | None]] = {
     "hard_messenger_refusal": (0.003, None),
     "hard_site_delivery": (0.004, None),
     "hard_high_salary": (0.002, ("jobs",)),
+    # Shops print their requisites and address: 10-13 digit numbers that are not phones.
+    "hard_company_requisites": (0.004, tuple(CATEGORIES)),
 }
 
 
-def _eligible(d: Draft, name: str, cats: tuple[str, ...] | None) -> np.ndarray:
+def _eligible(d: Draft, name: str, cats: tuple[str, ...] | None, pro: np.ndarray) -> np.ndarray:
     ok = ~d.taken
+    if name == "hard_company_requisites":
+        ok = ok & pro
     if name == "hard_free_giveaway":  # nobody gives away a flat or a new iPhone
         ok = ok & (d.median < 15_000)
     if cats is None:
@@ -93,6 +97,8 @@ def _apply(d: Draft, name: str, rows: np.ndarray, rng: np.random.Generator) -> N
         d.price[rows] = np.round(rng.uniform(150_000, 260_000, m), -4)
         append_text(d.description, rows, "Высокая зарплата за опыт и переработки, белая, без задержек; "
                     "официальное оформление с первого дня, отзывы сотрудников на сайте компании.")
+    elif name == "hard_company_requisites":
+        append_text(d.description, rows, _requisites(rng, m))
     else:
         phrases = HARD_APPENDS[name]
         append_text(d.description, rows, pick(phrases, rng.integers(0, len(phrases), m)))
@@ -101,10 +107,24 @@ def _apply(d: Draft, name: str, rows: np.ndarray, rng: np.random.Generator) -> N
     d.taken[rows] = True
 
 
-def apply_hard_cases(d: Draft, rng: np.random.Generator) -> None:
-    """Turn about 4 % of the still-clean rows into hard cases, each pattern at its own share."""
+def _requisites(rng: np.random.Generator, m: int):
+    def digits(k: int):
+        return ints(rng.integers(10 ** (k - 1), 10**k, m))
+
+    street = pick(["Ленина", "Мира", "Советская", "Гагарина", "Промышленная", "Заводская"],
+                  rng.integers(0, 6, m))
+    return ("ООО, ИНН " + digits(10) + ", ОГРН " + digits(13) + ". Адрес: ул. " + street + ", д. "
+            + ints(rng.integers(1, 200, m)) + ", офис " + ints(rng.integers(1, 500, m)) + ", индекс "
+            + digits(6) + ".")
+
+
+def apply_hard_cases(d: Draft, rng: np.random.Generator, pro: np.ndarray | None = None) -> None:
+    """Turn about 4 % of the still-clean rows into hard cases, each pattern at its own share.
+
+    ``pro`` marks rows posted by professional sellers (only they print company requisites).
+    """
     for name, (share, cats) in HARD_MIX.items():
-        pool = np.flatnonzero(_eligible(d, name, cats))
+        pool = np.flatnonzero(_eligible(d, name, cats, pro if pro is not None else np.zeros(d.n, bool)))
         k = min(pool.size, int(rng.binomial(d.n, share)))
         if k:
             _apply(d, name, np.sort(rng.choice(pool, size=k, replace=False)), rng)
