@@ -84,6 +84,13 @@ def _population(seed: int, size: int) -> Population:
     return make_population(seed, size)
 
 
+def _hijacked(seed: int, pop: Population) -> np.ndarray:
+    """The accounts the drift scam takes over (fixed per seed): established private sellers."""
+    honest = np.flatnonzero((pop.offense < 0) & ~pop.is_pro & (pop.base_blocks == 0))
+    k = min(honest.size, max(5, pop.size // 400))
+    return np.sort(np.random.default_rng([seed, 7004]).choice(honest, size=k, replace=False))
+
+
 def drift_share(day_index: int, drift_day: int | None) -> float:
     """Share of the day taken by the drift scam: 0 before day K (1-based), then growing to 1.6 %."""
     if drift_day is None or day_index + 1 < drift_day:
@@ -207,6 +214,9 @@ def generate_day(day_index: int, listings: int, seed: int, drift_day: int | None
     share = drift_share(day_index, drift_day)
     if share:
         rows = _choose(rng, ~d.taken & GOODS[d.category], int(round(n * share)))
+        # The new wave runs from hijacked accounts: old, honest-looking, never blocked before.
+        hijacked = _hijacked(seed, pop)
+        d.seller[rows] = hijacked[rng.integers(0, hijacked.size, rows.size)]
         drift_phishing(d, pop, rows, rng, np.zeros(rows.size, dtype=bool))
 
     apply_hard_cases(d, rng, pop.is_pro[d.seller])

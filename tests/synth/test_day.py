@@ -209,3 +209,13 @@ def test_price_bait_is_far_below_the_usual_price_of_the_same_title(day20k):
     usual = both.filter(pl.col("pattern") == "clean").group_by("category").agg(pl.col("price").median())
     joined = bait.join(usual, on="category", suffix="_usual")
     assert (joined["price"] < joined["price_usual"]).mean() > 0.8
+
+
+def test_drift_scam_runs_from_a_few_recurring_clean_looking_accounts(week):
+    sellers = []
+    for listings, truth in week[DRIFT_DAY - 1:]:
+        rows = listings.filter(truth["pattern"] == "drift_delivery_phishing")
+        assert (rows["seller_past_blocks"] == 0).all()
+        assert (rows["seller_type"] == "private").all()
+        sellers.append(set(rows["seller_id"]))
+    assert sellers[0] & sellers[1]
