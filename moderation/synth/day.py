@@ -1,9 +1,10 @@
 """One marketplace day: sellers post, some break rules, a few honest ads look suspicious.
 
 ``generate_day`` is pure (seed in, two frames out) and deterministic: the same arguments give
-byte-identical frames. Rows are built in this order: who posts (repeat offenders take a fixed 3 %
-of the day), what they post (clean listings), offenders' violations, background violations up to
-the day's base rates, the drift scam, hard cases, within-day duplicates, label noise, timestamps.
+byte-identical frames. Rows are in posting-time order and built in this order: who posts (repeat
+offenders take a fixed 3 % of the day), what they post (clean listings), offenders' violations,
+background violations up to the day's base rates, the drift scam, hard cases, within-day
+duplicates (copies of earlier rows), label noise.
 """
 
 from __future__ import annotations
