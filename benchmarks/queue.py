@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/queue.py                     # 32 moderators, PostgreSQL and SQLite
     .venv/bin/python benchmarks/queue.py --backend postgres --moderators 64 --cases 40000
+    .venv/bin/python benchmarks/queue.py --processes 4       # moderators spread over 4 processes
 
 Each moderator is a thread that claims a batch (FOR UPDATE SKIP LOCKED on PostgreSQL) and
-decides every case in it, until the queue is empty. Afterwards the database is checked:
+decides every case in it, one decision at a time, until the queue is empty. Afterwards the database is checked:
 every case decided exactly once (0 double claims, 0 lost decisions), one 'decide' audit entry
 per case. Prints claim+decide per second per backend and the PostgreSQL/SQLite ratio (SQLite,
 the embedded default, is the baseline measured in the same run). PostgreSQL runs in a

@@ -178,12 +178,12 @@ class SqlStore:
         sample = sampled_for_second_review(case_id, self.policy.second_review_share)
         second_due = now + timedelta(hours=self.policy.second_review_sla_hours)
         if self.dialect == "postgresql":
-            with self._autocommit.connect() as conn:
-                row = _pg.decide(conn, case_id, moderator, decision, reason_code, note, now,
-                                 sample, second_due)
-                if row is None:
+            row = _pg.decide(self.engine, case_id, moderator, decision, reason_code, note, now,
+                             sample, second_due)
+            if row is None:
+                with self.engine.connect() as conn:
                     self._refuse(conn, case_id, moderator, now)
-            second_id = row.second_id
+            listing_id, run_id, kind, second_id = row
         else:
             with self.engine.begin() as conn:
                 row = conn.execute(
@@ -197,8 +197,9 @@ class SqlStore:
                 ).first()
                 if row is None:
                     self._refuse(conn, case_id, moderator, now)
+                listing_id, run_id, kind = row.listing_id, row.run_id, row.kind
                 second_id = None
-                if sample and row.kind == "review" and row.gold_decision is None:
+                if sample and kind == "review" and row.gold_decision is None:
                     second_id = self._open_second_review(conn, case_id, moderator, now, second_due)
                 conn.execute(
                     insert(audit_log),
@@ -207,7 +208,7 @@ class SqlStore:
                                 "second_review_case_id": second_id}},
                 )
         return Verdict(
-            case_id=case_id, listing_id=row.listing_id, run_id=row.run_id, kind=row.kind,
+            case_id=case_id, listing_id=listing_id, run_id=run_id, kind=kind,
             decision=decision, reason_code=reason_code, note=note, moderator=moderator,
             decided_at=now, second_review_case_id=second_id,
         )
