@@ -214,7 +214,8 @@ def generate_day(day_index: int, listings: int, seed: int, drift_day: int | None
 
     share = drift_share(day_index, drift_day)
     if share:
-        rows = _choose(rng, ~d.taken & GOODS[d.category], int(round(n * share)))
+        private = ~pop.is_pro[d.seller]
+        rows = _choose(rng, ~d.taken & GOODS[d.category] & private, int(round(n * share)))
         # The new wave runs from hijacked accounts: old, honest-looking, never blocked before.
         hijacked = _hijacked(seed, pop)
         d.seller[rows] = hijacked[rng.integers(0, hijacked.size, rows.size)]
