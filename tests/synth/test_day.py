@@ -219,3 +219,14 @@ def test_drift_scam_runs_from_a_few_recurring_clean_looking_accounts(week):
         assert (rows["seller_type"] == "private").all()
         sellers.append(set(rows["seller_id"]))
     assert sellers[0] & sellers[1]
+
+
+def test_every_pattern_written_is_catalogued_with_its_label(day20k, week):
+    from moderation.synth import PATTERNS
+
+    for _, truth in [day20k, *week]:
+        clean = truth.filter(~pl.col("label_noise"))
+        assert set(clean["pattern"].unique()) <= set(PATTERNS)
+        expected = clean["pattern"].replace_strict(PATTERNS)
+        assert (expected == clean["violation"]).all()
+    assert set(PATTERNS.values()) == {*VIOLATIONS, "ok"}
