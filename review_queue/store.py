@@ -1,9 +1,9 @@
 """The queue store on SQLAlchemy core: one implementation, SQLite and PostgreSQL dialects.
 
-Claims select open cases in deadline order with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL: many
-moderators claim at once without waiting on each other) and then lease them in the same
-transaction. SQLite ignores the locking clause; there every write transaction starts with
-``BEGIN IMMEDIATE`` (see ``_engine.py``), which serialises claimers instead.
+Claim and decide have two bodies with the same contract: on PostgreSQL one statement each with
+``FOR UPDATE SKIP LOCKED`` (``_pg.py``: many moderators claim at once without waiting on each
+other), elsewhere a short transaction (``_portable.py``; SQLite starts every write transaction
+with ``BEGIN IMMEDIATE``, which serialises claimers instead). The contract tests run both.
 Time comes from an injectable clock, so leases and deadlines are testable without sleeping.
 """
 
@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, literal, or_, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from review_queue import _bulk, _pg, _rows, appeals, qc
-from review_queue._tables import UTCDateTime, audit_log, cases
+from review_queue import _bulk, _pg, _portable, _rows, appeals, qc
+from review_queue._tables import audit_log, cases
 from review_queue.auth import UserDirectory
 from review_queue.cases import AuditEntry, Case, DecisionRecord, NewCase, Verdict, check_decision
 from review_queue.errors import (
@@ -100,41 +100,10 @@ class SqlStore:
         if self.dialect == "postgresql":
             with self._autocommit.connect() as conn:
                 rows = _pg.claim(conn, moderator, role == "moderator", kinds, limit, now, until)
-            return [_rows.to_case(r) for r in rows]
-        pick = (
-            select(cases.c.id, cases.c.holder)
-            .where(
-                cases.c.state == "open",
-                or_(cases.c.lease_until.is_(None), cases.c.lease_until <= now),
-                or_(cases.c.exclude_moderator.is_(None), cases.c.exclude_moderator != moderator),
-            )
-            .order_by(cases.c.due_at, cases.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        if role == "moderator":
-            pick = pick.where(cases.c.required_role == "moderator")
-        if kinds:
-            pick = pick.where(cases.c.kind.in_(list(kinds)))
-        with self.engine.begin() as conn:
-            picked = conn.execute(pick).all()
-            if not picked:
-                return []
-            rows = conn.execute(
-                update(cases)
-                .where(cases.c.id.in_([p.id for p in picked]))
-                .values(holder=moderator, claimed_at=now, lease_until=until)
-                .returning(*cases.c)
-            ).all()
-            conn.execute(
-                insert(audit_log),
-                [
-                    {"case_id": p.id, "at": now, "actor": moderator, "action": "claim",
-                     "detail": {"lease_until": until.isoformat(), "lapsed_holder": p.holder}}
-                    for p in picked
-                ],
-            )
-        return sorted((_rows.to_case(r) for r in rows), key=lambda c: (c.due_at, c.id))
+        else:
+            with self.engine.begin() as conn:
+                rows = _portable.claim(conn, moderator, role == "moderator", kinds, limit, now, until)
+        return [_rows.to_case(r) for r in rows]
 
     def held(self, moderator: str) -> list[Case]:
         now = self.clock()
@@ -186,27 +155,11 @@ class SqlStore:
             listing_id, run_id, kind, second_id = row
         else:
             with self.engine.begin() as conn:
-                row = conn.execute(
-                    update(cases)
-                    .where(cases.c.id == case_id, cases.c.state == "open",
-                           cases.c.holder == moderator, cases.c.lease_until > now)
-                    .values(state="decided", decision=decision, reason_code=reason_code,
-                            note=note, decided_by=moderator, decided_at=now, lease_until=None)
-                    .returning(cases.c.id, cases.c.listing_id, cases.c.run_id, cases.c.kind,
-                               cases.c.gold_decision)
-                ).first()
+                row = _portable.decide(conn, case_id, moderator, decision, reason_code, note, now,
+                                       sample, second_due)
                 if row is None:
                     self._refuse(conn, case_id, moderator, now)
-                listing_id, run_id, kind = row.listing_id, row.run_id, row.kind
-                second_id = None
-                if sample and kind == "review" and row.gold_decision is None:
-                    second_id = self._open_second_review(conn, case_id, moderator, now, second_due)
-                conn.execute(
-                    insert(audit_log),
-                    {"case_id": case_id, "at": now, "actor": moderator, "action": "decide",
-                     "detail": {"decision": decision, "reason_code": reason_code, "note": note,
-                                "second_review_case_id": second_id}},
-                )
+            listing_id, run_id, kind, second_id = row
         return Verdict(
             case_id=case_id, listing_id=listing_id, run_id=run_id, kind=kind,
             decision=decision, reason_code=reason_code, note=note, moderator=moderator,
@@ -232,24 +185,6 @@ class SqlStore:
             f"the lease of {moderator} on case {case_id} lapsed at "
             f"{row.lease_until.isoformat()}; the case went back to the queue."
         )
-
-    def _open_second_review(
-        self, conn, first_id: int, first_moderator: str, now: datetime, due: datetime
-    ) -> int | None:
-        copied = _pg.SECOND_REVIEW_COPIED
-        source = select(
-            *(cases.c[name] for name in copied),
-            literal("second").label("kind"), literal(0).label("seq"),
-            literal(first_id).label("parent_id"), literal("moderator").label("required_role"),
-            literal(first_moderator).label("exclude_moderator"), literal("open").label("state"),
-            literal(now, UTCDateTime).label("enqueued_at"), literal(due, UTCDateTime).label("due_at"),
-        ).where(cases.c.id == first_id)
-        columns = [*copied, "kind", "seq", "parent_id", "required_role", "exclude_moderator",
-                   "state", "enqueued_at", "due_at"]
-        return conn.execute(
-            self._insert(cases).from_select(columns, source)
-            .on_conflict_do_nothing(index_elements=_CASE_KEY).returning(cases.c.id)
-        ).scalar()
 
     # -- reads -----------------------------------------------------------------------------
     def get_case(self, case_id: int) -> Case:
