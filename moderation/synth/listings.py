@@ -203,6 +203,7 @@ def _category(slug: str, rows: np.ndarray, city_idx: np.ndarray, is_pro: np.ndar
         slots["salary"] = thousands(price.astype(np.int64))
     if slug == "services":
         slots["price_text"] = thousands(price.astype(np.int64))
+    slots["new_price"] = thousands(round_price(median * rng.uniform(1.3, 2.2, n)).astype(np.int64))
     price = np.where(rng.random(n) < spec["price_null"], np.nan, price)
 
     frame = pl.DataFrame(slots)
