@@ -173,3 +173,19 @@ def test_reports_users_and_decisions(client, store, tokens, new_case):
     assert naive.status_code == 422 and "timezone" in naive.json()["detail"]
     duplicate = client.post("/api/users", headers=admin, json={"name": "vera", "role": "admin"})
     assert duplicate.status_code == 409
+
+
+def test_release_gives_cases_back_and_the_page_lists_every_shortcut(client, store, tokens, new_case):
+    store.enqueue([new_case(i) for i in range(3)])
+    headers = auth(tokens["moderator"])
+    ids = [c["id"] for c in client.post("/api/claim", headers=headers, json={"limit": 3}).json()["cases"]]
+    one = client.post(f"/api/cases/{ids[0]}/release", headers=headers)
+    assert one.json() == {"released": 1}
+    rest = client.post(f"/api/cases/{ids[1]}/release", headers=headers, json={"case_ids": ids[1:]})
+    assert rest.json() == {"released": 2}
+    assert client.get("/api/held", headers=headers).json()["cases"] == []
+    assert [e["action"] for e in client.get(f"/api/cases/{ids[0]}/audit", headers=auth(tokens["senior"])).json()["entries"]] == ["claim", "release"]
+    page = client.get("/").text
+    for code in ("contacts_in_text", "prepayment_scam", "wrong_category"):
+        assert f'data-reason="{code}"' in page
+    assert re.search(r'data-key="a" data-decision="approve"\s+data-reason="ok"', page)
