@@ -56,6 +56,9 @@ class SimConfig:
     error_rate: float = 0.01  # share of decisions a moderator gets wrong
     retrain_every: int = 5  # days; 0 = never
     suggest_window_days: int = 3  # reviewer decisions mined each evening
+    model_trees: int | None = 120  # LightGBM trees (None: the spec's own number)
+    block_precision_target: float = 0.995  # automatic blocks (the done-when asks for >= 0.99)
+    approve_violation_target: float = 0.01  # violations tolerated among automatic approvals
     policy: PolicyTeam = field(default_factory=PolicyTeam)
 
 
@@ -68,12 +71,17 @@ def _settings(out: Path):
     return load_settings(home=out / "home", rules_dir=rules_dir)
 
 
-def _train(settings, data, *, log: Callable[[str], None], promote: bool):
+def _train(settings, data, *, log: Callable[[str], None], promote: bool, trees: int | None = None,
+           targets: dict | None = None):
     from moderation.model.registry import promote as set_champion
     from moderation.model.spec import load_spec
     from pipelines.train import train_and_register
 
     spec = load_spec(settings.models_dir / "fraud.yaml")
+    if trees:  # a lighter model keeps a simulated day short
+        spec = spec.model_copy(update={"lightgbm": spec.lightgbm.model_copy(update={"n_estimators": trees})})
+    if targets:  # the marketplace's stated targets for automatic blocks and approvals
+        spec = spec.model_copy(update={"targets": spec.targets.model_copy(update=targets)})
     result = train_and_register(
         data, spec, tracking_uri=settings.resolved_tracking_uri, name=settings.model_name,
         artifact_location=settings.artifact_location, rules_dir=settings.rules_dir, log=lambda _m: None,
@@ -86,19 +94,33 @@ def _train(settings, data, *, log: Callable[[str], None], promote: bool):
 
 
 def _reviewer_training_data(days_dir: Path, history: pl.DataFrame):
-    """Adapter: reviewer decisions as labelled rows for ``train_and_register`` — the warm-up days
-    (labelled history) plus every listing a moderator decided (their label, errors included)."""
+    """Adapter: the decisions of past days as labelled rows for ``train_and_register``.
+
+    The warm-up days keep their labels; every simulated listing a moderator decided takes the
+    moderator's label (errors included), every other one the system's own final decision (an
+    automatic block is a violation, an approval is clean) — what a production team has.
+    """
     from pipelines.train import TrainingData, read_history
 
     warm = read_history(days_dir / "warmup")
-    reviewed = history.filter(pl.col("human_decision").is_not_null())
-    features = pl.concat([warm.features, reviewed.select(warm.features.columns)], how="vertical_relaxed")
-    human = reviewed["human_reason"].fill_null("ok")
-    reasons = pl.concat([warm.reasons, human.alias("reason")])
+    decided = history.filter((pl.col("decision") != "review") | pl.col("human_decision").is_not_null())
+    reason = (
+        pl.when(pl.col("human_decision").is_not_null()).then(pl.col("human_reason"))
+        .when(pl.col("decision") == "block").then(pl.lit("block"))
+        .otherwise(pl.lit("ok"))
+    )
+    labels = decided.select(reason.alias("reason"))["reason"]
+    features = pl.concat([warm.features, decided.select(warm.features.columns)], how="vertical_relaxed")
+    reasons = pl.concat([warm.reasons, labels])
+    n_human = int(decided["human_decision"].is_not_null().sum())
     return TrainingData(
         features=features, labels=(reasons != "ok").to_numpy().astype(np.int8), reasons=reasons,
-        source=f"warm-up days + {reviewed.height:,} reviewer decisions",
+        source=f"warm-up days + {n_human:,} reviewer decisions + {decided.height - n_human:,} automatic decisions",
     )
+
+
+def _targets(cfg: SimConfig) -> dict:
+    return {"block_precision": cfg.block_precision_target, "approve_violation_rate": cfg.approve_violation_target}
 
 
 class _Clock:
@@ -119,11 +141,11 @@ def _moderate(store, clock: _Clock, truth: dict[str, tuple[str, str]], cfg: SimC
         name = f"sim-mod-{m + 1}"
         left = cfg.capacity_per_moderator
         while left > 0:
-            cases = store.claim(name, limit=min(100, left), kinds=["review"])
+            cases = store.claim(name, limit=min(50, left), kinds=["review"])
             if not cases:
                 break
             for case in cases:
-                clock.now += dt.timedelta(seconds=20)
+                clock.now += dt.timedelta(seconds=2)  # well inside the claim's lease
                 violation = truth.get(case.listing_id, ("ok", ""))[0]
                 wrong = rng.random() < cfg.error_rate
                 if (violation != "ok") != wrong:
@@ -222,14 +244,15 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
         listings.write_parquet(days_dir / "warmup" / f"listings-{date}.parquet")
         truth.write_parquet(days_dir / "warmup" / f"truth-{date}.parquet")
     log(f"warm-up: {cfg.warmup_days} labelled day(s) of {cfg.listings_per_day:,} listings")
-    _train(settings, read_history(days_dir / "warmup"), log=log, promote=True)
+    _train(settings, read_history(days_dir / "warmup"), log=log, promote=True, trees=cfg.model_trees,
+           targets=_targets(cfg))
 
     clock = _Clock(dt.datetime.combine(DEFAULT_START, dt.time(), tzinfo=dt.UTC))
     store = open_store(settings.resolved_queue_url, clock=clock)
     history = pl.DataFrame()
     rows: list[dict] = []
     proposed_on: dict[str, dt.date] = {}
-    drift_index = cfg.warmup_days + cfg.drift_day - 1
+    drift_index = cfg.warmup_days + cfg.drift_day  # the generator counts days from 1
     try:
         for day in range(1, cfg.days + 1):
             t0 = time.perf_counter()
@@ -286,7 +309,8 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
             rows.append(metrics)
             log(_line(metrics))
             if cfg.retrain_every and day % cfg.retrain_every == 0 and day < cfg.days:
-                _train(settings, _reviewer_training_data(days_dir, history), log=log, promote=True)
+                _train(settings, _reviewer_training_data(days_dir, history), log=log, promote=True,
+                       trees=cfg.model_trees, targets=_targets(cfg))
     finally:
         store.close()
 
