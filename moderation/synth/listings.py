@@ -103,7 +103,7 @@ def _numbers(slug: str, items: list, item_idx: np.ndarray, rng: np.random.Genera
         rent = np.array([a[2] == "rent" for a in attrs])[item_idx]
         area = np.round(lo + (hi - lo) * rng.random(n), 1)
         kind = np.array([a[3] for a in attrs])[item_idx]
-        low_rise = kind != "flat"
+        low_rise = np.isin(kind, ["house", "garage"])
         floors = np.array([5, 9, 9, 10, 12, 14, 16, 17, 22, 25])[rng.integers(0, 10, n)]
         floors = np.where(low_rise, rng.integers(1, 4, n), floors)
         floor = np.where(low_rise, 1, 1 + (rng.random(n) * floors).astype(int))
@@ -201,7 +201,7 @@ def _category(slug: str, rows: np.ndarray, city_idx: np.ndarray, is_pro: np.ndar
     if slug == "jobs":
         price = np.maximum(np.round(price / 5000) * 5000, 20_000)
         slots["salary"] = thousands(price.astype(np.int64))
-    if slug == "services":
+    if slug in ("services", "real_estate"):
         slots["price_text"] = thousands(price.astype(np.int64))
     slots["new_price"] = thousands(round_price(median * rng.uniform(1.3, 2.2, n)).astype(np.int64))
     price = np.where(rng.random(n) < spec["price_null"], np.nan, price)
