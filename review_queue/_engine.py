@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from review_queue.errors import QueueUrlError
+
 __all__ = ["make_engine"]
 
 
@@ -12,12 +14,17 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """Create the engine for ``url`` (sqlite:///file.db or postgresql+psycopg://...)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            raise QueueUrlError(
+                f"the queue needs a SQLite file (sqlite:///path/queue.db); an in-memory database "
+                f"would be a different empty one on every connection. Got {url!r} instead."
+            )
         return _sqlite_engine(url, pool_size)
     if parsed.get_backend_name() == "postgresql":
         return create_engine(
             url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
         )
-    raise ValueError(
+    raise QueueUrlError(
         f"queue URL must start with sqlite:/// or postgresql+psycopg://. Got {url!r} instead."
     )
 

@@ -17,6 +17,7 @@ __all__ = [
     "AppealNotAllowedError",
     "UnknownRoleError",
     "UserExistsError",
+    "QueueUrlError",
 ]
 
 
@@ -64,3 +65,7 @@ class UnknownRoleError(QueueError):
 
 class UserExistsError(QueueError):
     status_code = 409
+
+
+class QueueUrlError(QueueError, ValueError):
+    """The queue database URL names no usable store."""

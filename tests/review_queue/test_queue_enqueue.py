@@ -98,3 +98,9 @@ def test_new_case_is_frozen(new_case):
     with pytest.raises(AttributeError):
         case.risk = 1.0  # type: ignore[misc]
     assert isinstance(case, NewCase)
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "mysql://x@localhost/q"])
+def test_unusable_urls_are_refused_clearly(url):
+    with pytest.raises(ValueError, match="Got '"):
+        open_store(url)

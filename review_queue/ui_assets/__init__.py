@@ -1,0 +1,1 @@
+"""Static files of the moderator UI (a package only so that wheels ship them as package data)."""
