@@ -8,6 +8,7 @@ phone and a handle across accounts, the way a scam shop runs several profiles.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -17,7 +18,8 @@ from moderation.synth._render import choose, ints
 from moderation.synth.catalog import CATALOG
 from moderation.synth.geo import CITIES
 
-__all__ = ["Population", "make_population", "OFFENDER_SHARE", "OFFENDER_MIX"]
+__all__ = ["Population", "make_population", "population_block", "BLOCK", "OFFENDER_SHARE",
+           "OFFENDER_MIX"]
 
 OFFENDER_SHARE = 0.03  # of sellers
 # What repeat offenders do (violation code -> share of offenders).
@@ -70,12 +72,35 @@ def _phone10(rng: np.random.Generator, n: int) -> pl.Series:
     return ints(rng.integers(9_000_000_000, 10_000_000_000, n))
 
 
+BLOCK = 20_000  # sellers are generated in fixed blocks, so a bigger population extends a smaller one
+
+
 def make_population(seed: int, size: int) -> Population:
-    """A deterministic population of ``size`` sellers for ``seed``."""
-    rng = np.random.default_rng([seed, 7001])
+    """A deterministic population of ``size`` sellers for ``seed``.
+
+    Seller ``i`` is the same person whatever ``size`` is (the population of a 100 000-listing day
+    is a prefix of the population of a 200 000-listing day), so history and today share sellers.
+    """
     n = max(int(size), 50)
+    blocks = [population_block(seed, b) for b in range((n + BLOCK - 1) // BLOCK)]
+    fields = Population.__dataclass_fields__
+    joined = {}
+    for name in fields:
+        parts = [getattr(block, name) for block in blocks]
+        whole = pl.concat(parts) if isinstance(parts[0], pl.Series) else np.concatenate(parts)
+        joined[name] = whole[:n]
+    return Population(**joined)
+
+
+@lru_cache(maxsize=64)
+def population_block(seed: int, b: int) -> Population:
+    """Sellers ``b * BLOCK`` .. ``(b + 1) * BLOCK - 1`` (global indices in ``ring_leader``)."""
+    rng = np.random.default_rng([seed, 7001, b])
+    n = BLOCK
+    first = b * BLOCK
     # Unique 9-digit ids: an affine map modulo 10**9 (multiplier coprime with 10) is a bijection.
-    base = (np.arange(n, dtype=np.int64) * 7_919_113 + int(rng.integers(0, 10**9))) % 10**9
+    offset = int(np.random.default_rng([seed, 7000]).integers(0, 10**9))
+    base = (np.arange(first, first + n, dtype=np.int64) * 7_919_113 + offset) % 10**9
     seller_id = "u" + pl.Series(values=base).cast(pl.String).str.zfill(9)
     is_pro = rng.random(n) < 0.15
     activity = np.where(is_pro, rng.lognormal(2.0, 0.9, n), rng.lognormal(0.0, 0.8, n))
@@ -107,12 +132,16 @@ def make_population(seed: int, size: int) -> Population:
     base_blocks[off_rows] = rng.poisson(2.5, off_rows.size)
     activity[off_rows] = rng.lognormal(1.0, 0.5, off_rows.size)
     main_cat[off_rows[offense[off_rows] == VIOLATIONS.index("fake_job")]] = CATEGORIES.index("jobs")
-    # Rings: a third of the offenders reuse the phone, handle and card of another offender.
+    # Rings: a third of the offenders reuse the phone, handle and card of an earlier offender
+    # (earlier, so that a truncated population never points past its end).
     in_ring = rng.random(off_rows.size) < 0.33
-    members, heads = off_rows[in_ring], off_rows[~in_ring]
+    heads = off_rows[~in_ring]
+    candidates = off_rows[in_ring]
+    before = np.searchsorted(heads, candidates)  # heads with a smaller index
+    members = candidates[before > 0]
     ring_leader = np.arange(n)
-    if members.size and heads.size:
-        leaders = rng.choice(heads, size=members.size)
+    if members.size:
+        leaders = heads[(rng.random(members.size) * before[before > 0]).astype(np.int64)]
         ring_leader[members] = leaders
         offense[members] = offense[leaders]
         for series in (alt_phone10, handle, email, card4):
@@ -125,5 +154,5 @@ def make_population(seed: int, size: int) -> Population:
         seller_id=seller_id, is_pro=is_pro, age_days=age_days, base_listings=base_listings,
         base_blocks=base_blocks, phone10=phone10, alt_phone10=alt_phone10, handle=handle,
         email=email, card4=card4, city_idx=city_idx, main_cat=main_cat, activity=activity,
-        offense=offense, variant=variant, hides_phone=hides_phone, ring_leader=ring_leader,
+        offense=offense, variant=variant, hides_phone=hides_phone, ring_leader=ring_leader + first,
     )

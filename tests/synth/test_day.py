@@ -230,3 +230,14 @@ def test_every_pattern_written_is_catalogued_with_its_label(day20k, week):
         expected = clean["pattern"].replace_strict(PATTERNS)
         assert (expected == clean["violation"]).all()
     assert set(PATTERNS.values()) == {*VIOLATIONS, "ok"}
+
+
+def test_days_of_different_sizes_share_sellers_and_repost_the_same_listing():
+    history, history_truth = generate_day(1, 5000, 21)
+    today, today_truth = generate_day(2, 10_000, 21)
+    assert len(set(history["seller_id"]) & set(today["seller_id"])) > 300
+    reposts = [frame.filter(truth["pattern"] == "duplicate_repost_days").select("seller_id", "title")
+               for frame, truth in ((history, history_truth), (today, today_truth))]
+    shared = reposts[0].join(reposts[1], on="seller_id", suffix="_today")
+    assert shared.height > 0
+    assert (shared["title"] == shared["title_today"]).all()

@@ -43,3 +43,13 @@ def test_rings_share_phone_handle_wording_and_offense():
     assert pop.alt_phone10.gather(members).equals(pop.alt_phone10.gather(leaders))
     assert pop.handle.gather(members).equals(pop.handle.gather(leaders))
     assert (pop.ring_leader[leaders] == leaders).all()  # leaders lead, they are not members
+
+
+def test_a_bigger_population_extends_a_smaller_one():
+    small, big = make_population(4, 30_000), make_population(4, 70_000)
+    for name in ("seller_id", "phone10", "alt_phone10", "handle"):
+        assert getattr(small, name).equals(getattr(big, name)[:30_000]), name
+    for name in ("offense", "ring_leader", "is_pro", "age_days", "city_idx"):
+        assert (getattr(small, name) == getattr(big, name)[:30_000]).all(), name
+    assert (small.ring_leader < small.size).all()
+    assert big.seller_id.n_unique() == big.size
