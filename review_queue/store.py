@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +33,12 @@ from review_queue.errors import (
 from review_queue.policy import QueuePolicy, sampled_for_second_review
 from review_queue.stats import QueueStats, queue_stats
 
-__all__ = ["SqlStore", "utcnow"]
+__all__ = ["SqlStore", "utcnow", "SELLER_EXPR"]
+
+SELLER_EXPR = {  # must match migrations/versions/0003_seller_index.py
+    "postgresql": "(listing ->> 'seller_id')",
+    "sqlite": "json_extract(listing, '$.seller_id')",
+}
 
 _CASE_KEY = ["listing_id", "run_id", "kind", "seq"]
 _WORK_ROLES = ("moderator", "senior", "admin")
@@ -256,13 +261,17 @@ class SqlStore:
         return len(added)
 
     def seller_history(self, seller_id: str, *, limit: int = 20) -> list[Case]:
-        """Decided cases of one seller (newest first), for the moderator's case view."""
-        seller = cases.c.listing["seller_id"].as_string()
+        """Decided cases of one seller (newest first), for the moderator's case view.
+
+        Written with the literal expression and predicate of ``ix_cases_seller`` (migration
+        0003) so both databases answer from that index.
+        """
+        seller = literal_column(SELLER_EXPR[self.dialect])
         query = (
             select(cases)
-            .where(seller == seller_id, cases.c.state == "decided",
+            .where(seller == seller_id, cases.c.state == literal_column("'decided'"),
                    cases.c.kind.in_(["review", "appeal"]), cases.c.gold_decision.is_(None))
-            .order_by(cases.c.decided_at.desc(), cases.c.id.desc())
+            .order_by(seller, cases.c.decided_at.desc(), cases.c.id.desc())
             .limit(limit)
         )
         with self.engine.connect() as conn:

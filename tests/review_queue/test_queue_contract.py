@@ -192,3 +192,17 @@ def test_migrated_schema_matches_the_table_definitions(store):
     for table in metadata.sorted_tables:
         actual = {c["name"] for c in inspector.get_columns(table.name)}
         assert actual == set(table.columns.keys()), table.name
+
+
+def test_seller_history_lists_decided_cases_newest_first(store, clock, new_case):
+    store.enqueue([new_case(i) for i in (0, 7, 14, 1)])  # sellers s0, s0, s0, s1
+    claimed = {c.listing_id: c for c in store.claim("anna", limit=4)}
+    for listing_id, verdict in (("L000000", "block"), ("L000007", "approve"), ("L000001", "block")):
+        clock.advance(minutes=1)
+        store.decide(claimed[listing_id].id, "anna", verdict, "spam" if verdict == "block" else "ok")
+    history = store.seller_history("s0")
+    assert [c.listing_id for c in history] == ["L000007", "L000000"]  # L000014 is still open
+    assert [c.decision for c in history] == ["approve", "block"]
+    assert [c.listing_id for c in store.seller_history("s1")] == ["L000001"]
+    assert store.seller_history("nobody") == []
+    assert len(store.seller_history("s0", limit=1)) == 1
