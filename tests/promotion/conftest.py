@@ -12,14 +12,18 @@ import pytest
 from moderation.features import add_features, compute_day_stats
 
 
-def _decisions(n_scam: int = 30, n_ok: int = 90, seed: int = 3) -> pl.DataFrame:
+_SCAM = "Отправлю курьерской доставкой, оплата по ссылке на сайте доставки, тг @fast_deliv{k} лот {i}"
+
+
+def _raw(n_scam: int = 30, n_ok: int = 90, seed: int = 3, scam_text: str = _SCAM,
+         phone: str = "8 912 345 00 0{k}") -> pl.DataFrame:
     rng = random.Random(seed)
     rows = []
     for i in range(n_scam):
         rows.append(dict(
             listing_id=f"scam{i}", seller_id=f"s{i}", title="iPhone 14 Pro новый",
-            description=f"Отправлю курьерской доставкой, оплата по ссылке на сайте доставки, тг @fast_deliv{i % 3} лот {i}",
-            price=9000.0 + i, category="phones", phone=f"8 912 345 00 0{i % 4}",
+            description=scam_text.format(k=i % 3, i=i),
+            price=9000.0 + i, category="phones", phone=phone.format(k=i % 4),
             created_at=dt.datetime(2026, 1, 1 + i % 3, 10), seller_registered_at=dt.datetime(2025, 12, 31),
             decision="block", reason_code="prepayment_scam", decided_at=dt.datetime(2026, 1, 2 + i % 3),
             moderator=f"m{i % 2}", rule_hits=[],
@@ -34,8 +38,18 @@ def _decisions(n_scam: int = 30, n_ok: int = 90, seed: int = 3) -> pl.DataFrame:
             decision="approve", reason_code="ok", decided_at=dt.datetime(2026, 1, 2 + i % 3),
             moderator=f"m{i % 2}", rule_hits=[],
         ))
-    frame = pl.DataFrame(rows)
+    return pl.DataFrame(rows)
+
+
+def _decisions(**options) -> pl.DataFrame:
+    frame = _raw(**options)
     return add_features(frame, compute_day_stats(frame))
+
+
+@pytest.fixture(scope="session")
+def make_raw_decisions():
+    """Reviewer decisions as the queue hands them over: snapshot columns, no derived fields."""
+    return _raw
 
 
 @pytest.fixture(scope="session")
