@@ -241,3 +241,14 @@ def test_days_of_different_sizes_share_sellers_and_repost_the_same_listing():
     shared = reposts[0].join(reposts[1], on="seller_id", suffix="_today")
     assert shared.height > 0
     assert (shared["title"] == shared["title_today"]).all()
+
+
+def test_category_mix_drifts_mildly_over_weeks():
+    shares = []
+    for day in (0, 60):
+        listings, _ = generate_day(day, 8000, 17)
+        counts = dict(listings["category"].value_counts().iter_rows())
+        shares.append({c: counts.get(c, 0) / listings.height for c in CATEGORIES})
+    moved = max(abs(shares[0][c] - shares[1][c]) for c in CATEGORIES)
+    assert moved > 0.01
+    assert all(0.33 < shares[1][c] / shares[0][c] < 3 for c in CATEGORIES)
