@@ -40,6 +40,16 @@ _LOOKALIKES: dict[str, str] = {
     "o": "о", "p": "р", "t": "т", "x": "х", "y": "у", "ё": "е",
 }  # fmt: skip
 
+_UPPER = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Lower-casing as one Aho-Corasick pass (str.to_lowercase is several times slower on Cyrillic);
+# "ё" is written "е" everywhere. _LOWER keeps Latin (for e-mails, links); _LOWER_FOLD folds it.
+_LOWER: dict[str, str] = {**{c: c.lower() for c in _UPPER}, "Ё": "е", "ё": "е"}
+_LOWER_FOLD: dict[str, str] = {
+    **{c: _LOOKALIKES.get(c.lower(), c.lower()) for c in _UPPER},
+    **_LOOKALIKES,
+    "Ё": "е",
+}
+
 # Markers for "hundreds" and "tens" while composing spelled-out numbers (private-use code points).
 _H = "\ue000"
 _T = "\ue001"
@@ -64,6 +74,13 @@ _HUNDREDS = {
     "пятьсот": "5", "пятсот": "5", "шестьсот": "6", "шестсот": "6", "семьсот": "7",
     "семсот": "7", "восемьсот": "8", "восемсот": "8", "девятьсот": "9", "девятсот": "9",
 }  # fmt: skip
+
+_ALL_NUMBER_WORDS = sorted({*_UNITS, *_TEENS, *_TENS, *_HUNDREDS, "сот"}, key=len, reverse=True)
+# Rows whose tokens need the (costly) deobfuscation: a number word, a digit-о/з-digit, or digits
+# separated by a space. Everything else is already in its final form after tokenising.
+_NEEDS_DEOBFUSCATION = (
+    r"\d ?[оз] ?\d|\d \d|(?:^| )(?:" + "|".join(_ALL_NUMBER_WORDS) + ")(?: |$)"
+)
 
 # Every word padded with spaces so only whole words are replaced (text is tokenised first).
 _NUMBER_WORDS: dict[str, str] = {
@@ -121,11 +138,15 @@ _HANDLE_RE = (
 _GLUED_DIGITS_RE = r"[а-яё]\d{1,3}[а-яё]|(?:^|[^\w])\d{1,3}[а-яё]{3,}|[а-яё]{3,}\d{1,3}(?:[^\w]|$)"
 
 
-def _tokenised(text: pl.Expr) -> pl.Expr:
-    """Lower-case, fold look-alikes, punctuation as spaces, every token padded by two spaces."""
-    folded = text.str.to_lowercase().str.replace_many(_LOOKALIKES)
-    spaced = folded.str.replace_all(r"[^\pL\d]+", " ")
-    return pl.lit("  ") + spaced.str.replace_all(" ", "  ", literal=True) + pl.lit("  ")
+def _tokenise(text: pl.Expr) -> pl.Expr:
+    """Lower-case, fold look-alikes, punctuation as single spaces (most rows stop here)."""
+    folded = text.str.replace_many(_LOWER_FOLD)
+    return folded.str.replace_all(r"[^\pL\d]+", " ").str.strip_chars(" ")
+
+
+def _padded(tokens: pl.Expr) -> pl.Expr:
+    """Every token padded by two spaces, so number words are replaced only as whole words."""
+    return pl.lit("  ") + tokens.str.replace_all(" ", "  ", literal=True) + pl.lit("  ")
 
 
 def _numbers_as_digits(tokens: pl.Expr) -> pl.Expr:
@@ -150,12 +171,23 @@ def _join_digit_runs(text: pl.Expr) -> pl.Expr:
     joined = glued.str.replace_all(r"(\d)\s+(\d)", "${1}${2}").str.replace_all(
         r"(\d)\s+(\d)", "${1}${2}"
     )
-    return joined.str.replace_all(r"\s+", " ").str.strip_chars()
+    # Tokens are single-spaced apart from the padding: two literal passes collapse it.
+    single = joined.str.replace_all("  ", " ", literal=True).str.replace_all("  ", " ", literal=True)
+    return single.str.strip_chars(" ")
+
+
+def _deobfuscate(tokens: pl.Expr) -> pl.Expr:
+    """Spelled-out numbers as digits, letters standing for digits, digit runs joined.
+
+    The identity on tokens that ``_NEEDS_DEOBFUSCATION`` does not match, which is what lets
+    ``add_text_features`` run it on those rows only.
+    """
+    return _join_digit_runs(_numbers_as_digits(_padded(tokens)))
 
 
 def normalise_text(text: pl.Expr) -> pl.Expr:
     """The text_norm transformation of a string expression (null stays null)."""
-    return _join_digit_runs(_numbers_as_digits(_tokenised(text)))
+    return _deobfuscate(_tokenise(text))
 
 
 def normalise_phrases(phrases: list[str]) -> list[str]:
@@ -166,46 +198,80 @@ def normalise_phrases(phrases: list[str]) -> list[str]:
     return frame.select(normalise_text(pl.col("p")).alias("p"))["p"].to_list()
 
 
+# Literals without which none of the e-mail / link / handle patterns can match (checked first,
+# with one Aho-Corasick pass, so those regexes only run on the few rows that have one).
+_TLDS = ("ru", "com", "net", "org", "su", "info", "me", "io", "biz", "pro", "site", "online", "shop",
+         "store", "by", "kz", "ua")
+_CONTACT_HINTS = [
+    "@", "собака", "(at)", "[at]", "http", "www", "t.me", "wa.me", "vk.", ".рф", "тг", "tg", "телег",
+    "telegram", "инст", "insta", "ник", *(f".{tld}" for tld in _TLDS), *(f". {tld}" for tld in _TLDS),
+]
+_SIGNALS = ("phone_in_text", "hidden_phone", "handle_in_text", "email_in_text", "link_in_text",
+            "messenger_mention")
+
+
+def _on_rows(frame: pl.DataFrame, mask: pl.Expr, exprs: list[pl.Expr]) -> pl.DataFrame:
+    """Evaluate ``exprs`` on the rows where ``mask`` holds; null elsewhere; frame order kept."""
+    subset = frame.filter(mask).select("__i", *exprs)
+    return frame.select("__i").join(subset, on="__i", how="left", maintain_order="left").drop("__i")
+
+
 def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
     """Add the TEXT_FEATURES columns to a listing batch; row order and other columns are kept.
 
     Needs ``title`` and ``description`` (either may be null; a listing with neither gets null
-    features, and NULL never matches a rule).
+    features, and NULL never matches a rule). Costly passes run only on the rows that can need
+    them (cheap literal prefilters first); the result is the same as running them everywhere.
     """
-    raw = pl.concat_str(
-        [pl.col("title"), pl.col("description")], separator=" ", ignore_nulls=True
-    )
+    raw = pl.concat_str([pl.col("title"), pl.col("description")], separator=" ", ignore_nulls=True)
     raw = pl.when(pl.col("title").is_null() & pl.col("description").is_null()).then(None).otherwise(raw)
-    lower = raw.str.to_lowercase()
-    staged = df.with_columns(
-        normalise_text(raw).alias("text_norm"),
-        lower.str.contains(_EMAIL_RE).alias("email_in_text"),
-        lower.str.contains(_LINK_RE).alias("link_in_text"),
-        lower.str.contains(_HANDLE_RE).alias("handle_in_text"),
-        lower.str.count_matches(_GLUED_DIGITS_RE).alias("__glued"),
+    base = df.select(
+        raw.str.replace_many(_LOWER).alias("__low"), _tokenise(raw).alias("__tok")
+    ).with_row_index("__i")
+    low, tok = pl.col("__low"), pl.col("__tok")
+    deobfuscated = _on_rows(base, tok.str.contains(_NEEDS_DEOBFUSCATION), [_deobfuscate(tok).alias("d")])
+    hinted = _on_rows(base, low.str.contains_any(_CONTACT_HINTS), [
+        low.str.contains(_EMAIL_RE).alias("email_in_text"),
+        low.str.contains(_LINK_RE).alias("link_in_text"),
+        low.str.contains(_HANDLE_RE).alias("handle_in_text"),
+    ])
+    norm_series = deobfuscated["d"].fill_null(base["__tok"]).alias("text_norm")
+    staged = base.with_columns(norm_series).with_columns(
+        pl.col("text_norm").str.count_matches(r"\d").cast(pl.Int64).alias("text_digit_count")
     )
     norm = pl.col("text_norm")
     digits_only = norm.str.replace_all(r"[^\d]", "")
     phone = norm.str.extract(_PHONE_RE, 1)
-    out = staged.with_columns(
-        norm.str.count_matches(r"\d").cast(pl.Int64).alias("text_digit_count"),
-        pl.when(phone.str.len_chars() == 10)
-        .then(pl.lit("7") + phone)
-        .otherwise(pl.lit("7") + phone.str.slice(1))
-        .alias("text_phone"),
-        pl.when(norm.is_not_null()).then(phone.is_not_null()).alias("phone_in_text"),
+    glued = low.str.count_matches(_GLUED_DIGITS_RE)
+    # Every phone-ish signal needs at least six digits: the rest of the rows skip these passes.
+    digit_rich = _on_rows(staged, pl.col("text_digit_count") >= 6, [
+        pl.when(phone.str.len_chars() == 10).then(pl.lit("7") + phone)
+        .otherwise(pl.lit("7") + phone.str.slice(1)).alias("text_phone"),
+        phone.is_not_null().alias("phone_in_text"),
         (
-            ((pl.col("__glued") >= 2) & digits_only.str.contains(r"[78]9\d{9}|9\d{9}"))
+            ((glued >= 2) & digits_only.str.contains(r"[78]9\d{9}|9\d{9}"))
             | digits_only.str.contains(r"^[78]9\d{9}$")
             | norm.str.contains(_LOCAL_PHONE_RE)
         ).alias("hidden_phone"),
-        norm.str.contains(_MESSENGER_RE).alias("messenger_mention"),
-    ).drop("__glued")
-    signals = ["phone_in_text", "hidden_phone", "handle_in_text", "email_in_text", "link_in_text", "messenger_mention"]
-    return out.with_columns(
-        pl.when(norm.is_null())
-        .then(None)
-        .otherwise(pl.sum_horizontal([pl.col(c).cast(pl.Int64) for c in signals]))
-        .cast(pl.Int64)
+    ])
+    present = staged["text_norm"].is_not_null()
+    features = pl.DataFrame([
+        staged["text_norm"],
+        staged["text_digit_count"],
+        digit_rich["text_phone"],
+        *[
+            pl.select(pl.when(present).then(frame[name].fill_null(False))).to_series().alias(name)
+            for frame, name in [(digit_rich, "phone_in_text"), (digit_rich, "hidden_phone"),
+                                (hinted, "handle_in_text"), (hinted, "email_in_text"),
+                                (hinted, "link_in_text")]
+        ],
+        staged.select(norm.str.contains(_MESSENGER_RE).alias("messenger_mention")).to_series(),
+    ])
+    features = features.with_columns(
+        pl.sum_horizontal([pl.col(c).cast(pl.Int64) for c in _SIGNALS])
+        .cast(pl.Int64).alias("contact_signals")
+    ).with_columns(
+        pl.when(pl.col("text_norm").is_null()).then(None).otherwise(pl.col("contact_signals"))
         .alias("contact_signals")
     )
+    return df.with_columns(features.select(list(TEXT_FEATURES)).get_columns())

@@ -1,0 +1,285 @@
+"""Benchmark: the shipped ruleset over 1 000 000 generated listings, against row-at-a-time baselines.
+
+    .venv/bin/python benchmarks/rules.py [--rows 1000000] [--sample 100000]
+
+Measured in one run:
+  * our engine, end to end: Parquet read -> day stats -> tabular + text features -> evaluate();
+  * a plain Python loop over dicts doing the same work row by row (``re`` text normalisation and
+    contact features, then every rule condition translated to a Python expression), on a sample;
+  * the ``rule-engine`` package evaluating the same conditions over dicts (features given), on the
+    sample, against our ``evaluate()`` alone.
+The day is generated once into var/bench/rules/ (``moderation.synth``) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from moderation.features import add_features, compute_day_stats  # noqa: E402
+from moderation.features import text as T  # noqa: E402
+from moderation.rules import Ruleset, evaluate, load_ruleset  # noqa: E402
+
+# ----------------------------------------------------------------------------------------------
+# SQL condition (lists already expanded) -> Python / rule-engine source. Covers what rules use.
+_TOKEN = re.compile(
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>\d+(?:\.\d+)?(?:e[+-]?\d+)?)|(?P<op><>|<=|>=|!=|[=<>(),*+/-])"
+    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*))",
+    re.IGNORECASE,
+)
+_BETWEEN = re.compile(r"\b(\w+)\s+BETWEEN\s+([\w.]+)\s+AND\s+([\w.]+)", re.IGNORECASE)
+
+
+def _py_regex(pattern: str) -> str:
+    """Rust/RE2 Unicode classes in Python ``re`` terms."""
+    return (pattern.replace(r"[^\pL\d]", r"[\W_]").replace(r"[^\pL]", r"[\W\d_]")
+            .replace(r"\pL", r"[^\W\d_]"))
+
+
+def _tokens(sql: str) -> list[tuple[str, str]]:
+    sql = _BETWEEN.sub(r"(\1 >= \2 AND \1 <= \3)", sql)
+    out, pos = [], 0
+    while pos < len(sql):
+        m = _TOKEN.match(sql, pos)
+        if not m or m.end() == pos:
+            if sql[pos:].strip() == "":
+                break
+            raise ValueError(f"cannot translate {sql[pos:pos + 30]!r}")
+        kind = m.lastgroup
+        out.append((kind, m.group(kind)))
+        pos = m.end()
+    return out
+
+
+def to_python(sql: str) -> str:
+    """A Python expression over ``r`` (a dict); NULL comparisons raise TypeError (-> no hit)."""
+    words = {"and": "and", "or": "or", "not": "not", "in": "in", "true": "True", "false": "False",
+             "null": "None", "regexp_like": "_re", "coalesce": "_co"}
+    out = []
+    for kind, text in _tokens(sql):
+        if kind == "str":
+            out.append(repr(_py_regex(text[1:-1].replace("''", "'"))))
+        elif kind == "op":
+            out.append({"=": "==", "<>": "!="}.get(text, text))
+        elif kind == "word":
+            out.append(words.get(text.lower(), f"r[{text!r}]"))
+        else:
+            out.append(text)
+    return " ".join(out)
+
+
+def to_rule_engine(sql: str) -> str:
+    """The same condition in rule-engine syntax."""
+    out, toks, i = [], _tokens(sql), 0
+    while i < len(toks):
+        kind, text = toks[i]
+        low = text.lower()
+        if kind == "word" and low == "regexp_like":  # regexp_like(f, 'p') -> (f =~~ "p")
+            field, pattern = toks[i + 2][1], toks[i + 4][1][1:-1].replace("''", "'")
+            out.append(f"({field} =~~ {_py_regex(pattern)!r})")
+            i += 6
+            continue
+        if kind == "word" and low == "coalesce":  # coalesce(f, d) -> (f == null ? d : f)
+            field, default = toks[i + 2][1], toks[i + 4][1]
+            default = repr(default[1:-1]) if default.startswith("'") else default
+            out.append(f"({field} == null ? {default} : {field})")
+            i += 6
+            continue
+        if kind == "word" and low == "in":  # IN ('a', 'b') -> in ['a', 'b']
+            j = toks.index(("op", ")"), i)
+            items = [repr(t[1][1:-1].replace("''", "'")) if t[0] == "str" else t[1]
+                     for t in toks[i + 2 : j] if t != ("op", ",")]
+            out.append(f"in [{', '.join(items)}]")
+            i = j + 1
+            continue
+        if kind == "str":
+            out.append(repr(text[1:-1].replace("''", "'")))
+        elif kind == "op":
+            out.append({"=": "==", "<>": "!="}.get(text, text))
+        elif kind == "word":
+            out.append(low if low in {"and", "or", "not", "true", "false", "null"} else text)
+        else:
+            out.append(text)
+        i += 1
+    return " ".join(out)
+
+
+# ----------------------------------------------------------------------------------------------
+# Row-at-a-time text features with Python `re` (the same steps as moderation.features.text).
+_TOKENISE = re.compile(r"[\W_]+")
+_NUMBER_WORDS = {k.strip(): v.strip() for k, v in T._NUMBER_WORDS.items()}
+_COMPOSE = [(re.compile(p), r) for p, r in [
+    (f"{T._H}\\s*(\\d{T._T})", r"\1"), (f"{T._H}\\s*(\\d\\d)(?:\\s|$)", r"\1 "),
+    (f"{T._H}\\s*(\\d)(?:\\s|$)", r"0\1 "), (T._H, "00"), (f"{T._T}\\s*(\\d)(?:\\s|$)", r"\1 "), (T._T, "0"),
+]]
+_O_DIGIT = re.compile(r"(\d\s*)о(\s*\d)")
+_Z_DIGIT = re.compile(r"(\d\s*)з(\s*\d)")
+_JOIN = re.compile(r"(\d)\s+(\d)")
+_FOLD = str.maketrans(T._LOWER_FOLD)
+_LOW = str.maketrans(T._LOWER)
+_PY = {name: re.compile(_py_regex(getattr(T, name))) for name in (
+    "_PHONE_RE", "_EMAIL_RE", "_LINK_RE", "_HANDLE_RE", "_GLUED_DIGITS_RE", "_MESSENGER_RE", "_LOCAL_PHONE_RE")}
+
+
+def py_text_features(row: dict) -> None:
+    title, description = row.get("title"), row.get("description")
+    if title is None and description is None:
+        return
+    raw = " ".join(x for x in (title, description) if x is not None)
+    lower = raw.translate(_LOW)
+    tokens = [_NUMBER_WORDS.get(t, t) for t in _TOKENISE.sub(" ", raw.translate(_FOLD)).split()]
+    text = " ".join(tokens)
+    for pattern, repl in _COMPOSE:
+        text = pattern.sub(repl, text)
+    text = _Z_DIGIT.sub(r"\g<1>3\2", _O_DIGIT.sub(r"\g<1>0\2", text))
+    text = _JOIN.sub(r"\1\2", _JOIN.sub(r"\1\2", text))
+    norm = " ".join(text.split())
+    phone = _PY["_PHONE_RE"].search(norm)
+    digits = re.sub(r"\D", "", norm)
+    row.update(
+        text_norm=norm,
+        text_digit_count=len(digits),
+        text_phone=None if not phone else "7" + phone.group(1)[-10:],
+        phone_in_text=phone is not None,
+        email_in_text=_PY["_EMAIL_RE"].search(lower) is not None,
+        link_in_text=_PY["_LINK_RE"].search(lower) is not None,
+        handle_in_text=_PY["_HANDLE_RE"].search(lower) is not None,
+        messenger_mention=_PY["_MESSENGER_RE"].search(norm) is not None,
+    )
+    glued = len(_PY["_GLUED_DIGITS_RE"].findall(lower))
+    row["hidden_phone"] = bool(
+        (glued >= 2 and re.search(r"[78]9\d{9}|9\d{9}", digits))
+        or re.fullmatch(r"[78]9\d{9}", digits) or _PY["_LOCAL_PHONE_RE"].search(norm))
+    row["contact_signals"] = sum(bool(row[k]) for k in (
+        "phone_in_text", "hidden_phone", "handle_in_text", "email_in_text", "link_in_text", "messenger_mention"))
+
+
+def python_loop(rows: list[dict], ruleset: Ruleset) -> list[list[str]]:
+    """The baseline: per row, text features then every active/shadow rule condition."""
+    rules = ruleset.active + ruleset.shadow
+    regex_cache: dict[str, re.Pattern] = {}
+
+    def _re(value, pattern):
+        if value is None:
+            raise TypeError
+        compiled = regex_cache.get(pattern) or regex_cache.setdefault(pattern, re.compile(pattern))
+        return compiled.search(value) is not None
+
+    def _co(value, default):
+        return default if value is None else value
+
+    checks = [(r.id, compile(to_python(r.compiled.sql), r.id, "eval")) for r in rules]
+    env = {"_re": _re, "_co": _co}
+    out = []
+    for row in rows:
+        py_text_features(row)
+        hits = []
+        for rule_id, code in checks:
+            try:
+                if eval(code, env, {"r": row}):  # noqa: S307 - our own translated conditions
+                    hits.append(rule_id)
+            except TypeError:  # a NULL took part in a comparison: no hit
+                pass
+        out.append(hits)
+    return out
+
+
+def rule_engine_loop(rows: list[dict], ruleset: Ruleset) -> list[list[str]]:
+    import rule_engine
+
+    ctx = rule_engine.Context(default_value=None)
+    rules = [(r.id, rule_engine.Rule(to_rule_engine(r.compiled.sql), context=ctx))
+             for r in ruleset.active + ruleset.shadow]
+    out = []
+    for row in rows:
+        hits = []
+        for rule_id, rule in rules:
+            try:
+                if rule.matches(row):
+                    hits.append(rule_id)
+            except rule_engine.errors.EvaluationError:  # NULL in a comparison
+                pass
+        out.append(hits)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+def ensure_day(cache: Path, rows: int, seed: int) -> Path:
+    path = cache / f"listings-{rows}-seed{seed}.parquet"
+    if not path.is_file():
+        from moderation.synth.day import generate_day
+
+        cache.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        listings, _truth = generate_day(0, rows, seed=seed)
+        listings.write_parquet(path)
+        print(f"generated {rows:,} listings in {time.perf_counter() - started:.1f} s -> {path}")
+    return path
+
+
+def our_engine(path: Path, ruleset: Ruleset) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, float]]:
+    t0 = time.perf_counter()
+    listings = pl.read_parquet(path)
+    t1 = time.perf_counter()
+    features = add_features(listings, compute_day_stats(listings))
+    t2 = time.perf_counter()
+    hits = evaluate(ruleset, features)
+    t3 = time.perf_counter()
+    return features, hits, {"read": t1 - t0, "features": t2 - t1, "evaluate": t3 - t2, "total": t3 - t0}
+
+
+def _hit_sets(hits: pl.DataFrame) -> list[list[str]]:
+    return [a + b for a, b in zip(hits["rule_hits"].to_list(), hits["shadow_hits"].to_list(), strict=True)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache", type=Path, default=ROOT / "var" / "bench" / "rules")
+    parser.add_argument("--rules", type=Path, default=ROOT / "rules")
+    args = parser.parse_args()
+
+    ruleset = load_ruleset(args.rules)
+    path = ensure_day(args.cache, args.rows, args.seed)
+    n_rules = len(ruleset.active) + len(ruleset.shadow)
+    print(f"ruleset {ruleset.version}: {n_rules} rules (active + shadow) over {args.rows:,} listings")
+
+    features, hits, t = our_engine(path, ruleset)
+    ours = args.rows / t["total"]
+    print(f"our engine      {ours:>12,.0f} listings/s  (read {t['read']:.2f} s, features {t['features']:.2f} s, "
+          f"evaluate {t['evaluate']:.2f} s, total {t['total']:.2f} s)")
+
+    sample = min(args.sample, args.rows)
+    raw_rows = pl.read_parquet(path, n_rows=sample).to_dicts()
+    started = time.perf_counter()
+    loop_hits = python_loop(raw_rows, ruleset)
+    loop_rate = sample / (time.perf_counter() - started)
+    agree = sum(a == b for a, b in zip(loop_hits, _hit_sets(hits.head(sample)), strict=True)) / sample
+    print(f"python re loop  {loop_rate:>12,.0f} listings/s  on {sample:,} rows (features + rules; "
+          f"same hits as ours on {agree:.1%} of rows)")
+
+    feature_rows = features.head(sample).to_dicts()
+    started = time.perf_counter()
+    re_hits = rule_engine_loop(feature_rows, ruleset)
+    re_rate = sample / (time.perf_counter() - started)
+    eval_rate = args.rows / t["evaluate"]
+    agree = sum(a == b for a, b in zip(re_hits, _hit_sets(hits.head(sample)), strict=True)) / sample
+    print(f"rule-engine     {re_rate:>12,.0f} listings/s  on {sample:,} rows (rules only, features given; "
+          f"same hits on {agree:.1%}); our evaluate() alone {eval_rate:,.0f} listings/s")
+    print(f"ratio: ours / python loop = {ours / loop_rate:.1f}x (target >= 10x); "
+          f"evaluate / rule-engine = {eval_rate / re_rate:.1f}x; "
+          f"target 400,000 listings/s: {'met' if ours >= 400_000 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
