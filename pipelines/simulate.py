@@ -40,7 +40,7 @@ class PolicyTeam:
 
     min_days_in_shadow: int = 1  # a rule must shadow at least one full day
     min_reviewed_hits: int = 5  # shadow hits on cases reviewers decided since it was proposed
-    min_precision: float = 0.98  # share of those a reviewer blocked
+    min_precision: float = 0.98  # share of those a reviewer decided as the rule would
     max_daily_hit_share: float = 0.02  # a rule hitting more than 2 % of a day is sent back
 
 
@@ -58,7 +58,7 @@ class SimConfig:
     suggest_window_days: int = 3  # reviewer decisions mined each evening
     model_trees: int | None = 120  # LightGBM trees (None: the spec's own number)
     block_precision_target: float = 0.995  # automatic blocks (the done-when asks for >= 0.99)
-    approve_violation_target: float = 0.01  # violations tolerated among automatic approvals
+    approve_violation_target: float = 0.015  # violations tolerated among automatic approvals
     policy: PolicyTeam = field(default_factory=PolicyTeam)
 
 
@@ -176,7 +176,8 @@ def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConf
         reviewed = after.filter(pl.col("human_decision").is_not_null())
         if reviewed.height < cfg.policy.min_reviewed_hits:
             continue
-        precision = float((reviewed["human_decision"] == "block").mean())
+        outcome = "approve" if rule.action == "approve" else "block"
+        precision = float((reviewed["human_decision"] == outcome).mean())
         share = float(last_day["shadow_hits"].list.contains(rule.id).mean()) if last_day.height else 0.0
         if precision >= cfg.policy.min_precision and share <= cfg.policy.max_daily_hit_share:
             promote_rule(settings.rules_dir, rule.id, who="sim-policy-team", today=today)

@@ -100,10 +100,11 @@ def attach_features(reviewed: pl.DataFrame, history: pl.DataFrame | None = None)
     return add_features(frame, compute_day_stats(frame))
 
 
-def _examples(reviewed: pl.DataFrame, condition: str) -> tuple[list[dict], list[dict]]:
+def _examples(reviewed: pl.DataFrame, condition: str, approve: bool = False) -> tuple[list[dict], list[dict]]:
     hit = condition_mask(reviewed, condition)
-    match = reviewed.filter(hit & (pl.col("decision") == "block")).head(2).to_dicts()
-    no_match = reviewed.filter(~hit & (pl.col("decision") == "approve")).head(2).to_dicts()
+    outcome, other = ("approve", "block") if approve else ("block", "approve")
+    match = reviewed.filter(hit & (pl.col("decision") == outcome)).head(2).to_dicts()
+    no_match = reviewed.filter(~hit & (pl.col("decision") == other)).head(2).to_dicts()
     return match, no_match
 
 
@@ -117,7 +118,7 @@ def _render_candidate(cand: Candidate, reviewed: pl.DataFrame, declared: list[st
                       *, author: str, today: dt.date, window: str) -> list[Path]:
     """Write the rule file (and list file) of one proposed candidate; return the paths."""
     written = []
-    match, no_match = _examples(reviewed, cand.condition)
+    match, no_match = _examples(reviewed, cand.condition, approve=cand.action == "approve")
     if not match or not no_match:
         return []
     if cand.kind == "list":
@@ -136,7 +137,11 @@ def _render_candidate(cand: Candidate, reviewed: pl.DataFrame, declared: list[st
         fields = used_fields(condition, declared)
     else:
         condition = cand.condition
-        description = f"Reviewer blocks for `{cand.reason_code}` that this condition separates from approvals."
+        description = (
+            "Listings reviewers approved, separated by this condition from every reviewer block."
+            if cand.action == "approve"
+            else f"Reviewer blocks for `{cand.reason_code}` that this condition separates from approvals."
+        )
         fields = used_fields(condition, declared)
     text = rule_yaml(cand, description=description, owner="policy-promotion", author=author, today=today,
                      window=window, match=match, no_match=no_match, condition=condition, used_fields=fields)
@@ -195,6 +200,7 @@ def suggest(
     criteria: Criteria = Criteria(),
     entity_criteria: EntityCriteria | None = None,
     write_rules: bool = True,
+    approve_rules: bool = True,
 ) -> SuggestResult:
     """Mine, measure, judge; write proposed candidates as shadow rules into ``rules_dir``."""
     from moderation.rules import check_rules, evaluate, load_ruleset
@@ -208,10 +214,12 @@ def suggest(
     hits = evaluate(ruleset, reviewed)
     existing = hits["rule_hits"].list.concat(hits["shadow_hits"])
     blocking = frozenset(r.id for r in ruleset.rules if r.action == "block" and r.status != "disabled")
+    approving = frozenset(r.id for r in ruleset.rules if r.action == "approve" and r.status != "disabled")
     known = {e for entries in ruleset.lists.values() for e in entries}
     conditions = {r.spec.condition for r in ruleset.rules}
     candidates, entities = propose(
         reviewed, ruleset.field_types, history=history, existing_hits=existing, blocking_rules=blocking,
+        approving_rules=approving, pattern_options={"approvals_too": approve_rules},
         known_entries=known, existing_conditions=conditions, criteria=criteria,
         entity_criteria=entity_criteria, today=today,
     )

@@ -76,6 +76,7 @@ def propose(
     history: pl.DataFrame | None = None,
     existing_hits: pl.Series | None = None,
     blocking_rules: frozenset[str] = frozenset(),
+    approving_rules: frozenset[str] = frozenset(),
     known_entries: set[str] | frozenset[str] = frozenset(),
     existing_conditions: set[str] | frozenset[str] = frozenset(),
     criteria: Criteria = Criteria(),
@@ -98,13 +99,15 @@ def propose(
         cands.append(Candidate(
             id=_pattern_id(stamp, pattern.reason_code, pattern.condition), kind="pattern",
             reason_code=pattern.reason_code, condition=pattern.condition,
+            action="approve" if pattern.reason_code == "ok" else "block",
             origin=f"decision tree, {len(pattern.clauses)} clause(s)",
         ))
     if history is not None:
         history = with_phone_norm(history)
     measured = []
     for cand in cands:
-        ev = {**cand.evidence, **measure(cand, reviewed, existing_hits=existing_hits, blocking_rules=blocking_rules)}
+        same_action = approving_rules if cand.action == "approve" else blocking_rules
+        ev = {**cand.evidence, **measure(cand, reviewed, existing_hits=existing_hits, blocking_rules=same_action)}
         if history is not None and history.height:
             ev.update(_backtest_summary(backtest(cand, history)))
         measured.append(replace(cand, evidence=ev))

@@ -27,6 +27,8 @@ class Criteria:
     min_sellers: int = 1  # distinct sellers (a single seller is a seller ban, not a pattern)
     max_overlap: float = 0.8  # share of hits existing rules or better candidates already catch
     max_new_blocks_share: float = 0.01  # would-be blocks of auto-approved listings, per listing
+    min_support_approve: int = 50  # approve rules: reviewer approvals they would have made
+    min_precision_approve: float = 0.985  # approve rules: share of reviewed hits reviewers approved
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,12 @@ def measure(
     """Figures against reviewer decisions.
 
     ``existing_hits`` (list of rule ids per reviewed row: active and shadow hits of the current
-    ruleset) and ``blocking_rules`` (ids whose action is block) give the overlap.
+    ruleset) and ``blocking_rules`` (ids of existing rules with the candidate's action) give the
+    overlap. For an approve candidate "block" below reads "the outcome it would automate":
+    support and precision count reviewer approvals.
     """
     hit = condition_mask(reviewed, candidate.condition)
-    block = reviewed["decision"] == "block"
+    block = reviewed["decision"] == ("approve" if candidate.action == "approve" else "block")
     same = block & (reviewed["reason_code"] == candidate.reason_code)
     hits = int(hit.sum())
     support = int((hit & same).sum())
@@ -126,24 +130,27 @@ def backtest(candidate: Candidate, history: pl.DataFrame) -> pl.DataFrame:
     """
     hit = condition_mask(history, candidate.condition)
     frame = history.with_columns(hit.alias("_hit"))
-    known_bad = pl.col("decision") == "block"
+    outcome = "approve" if candidate.action == "approve" else "block"
+    other = "block" if outcome == "approve" else "approve"
+    known_bad = pl.col("decision") == outcome
     if "human_decision" in frame.columns:
-        known_bad = known_bad | (pl.col("human_decision") == "block")
-        known = pl.col("decision").is_in(["block"]) | pl.col("human_decision").is_not_null()
+        known_bad = (pl.col("human_decision") == outcome) | (pl.col("human_decision").is_null() & known_bad)
+        known = (pl.col("decision") == outcome) | pl.col("human_decision").is_not_null()
     else:
-        known = pl.col("decision") == "block"
+        known = pl.col("decision") == outcome
     aggs = [
         pl.len().alias("listings"),
         pl.col("_hit").sum().alias("hits"),
         (pl.col("_hit") & (pl.col("decision") == "review")).sum().alias("from_review"),
-        (pl.col("_hit") & (pl.col("decision") == "approve")).sum().alias("from_approve"),
+        (pl.col("_hit") & (pl.col("decision") == other)).sum().alias("from_approve"),
         (pl.col("decision") != "review").mean().alias("automation_before"),
         ((pl.col("decision") != "review") | pl.col("_hit")).mean().alias("automation_after"),
         (pl.col("_hit") & known).sum().alias("_known"),
         (pl.col("_hit") & known & known_bad).sum().alias("_known_bad"),
     ]
     if "violation" in frame.columns:
-        aggs.append((pl.col("_hit") & (pl.col("violation") != "ok")).sum().alias("_true_bad"))
+        bad = (pl.col("violation") == "ok") if outcome == "approve" else (pl.col("violation") != "ok")
+        aggs.append((pl.col("_hit") & bad).sum().alias("_true_bad"))
     per_day = frame.group_by("day").agg(aggs).sort("day")
     per_day = per_day.with_columns(
         (pl.col("_known_bad") / pl.col("_known")).alias("precision_known"),
@@ -163,9 +170,9 @@ def judge(candidates: list[Candidate], criteria: Criteria = Criteria()) -> list[
     judged: list[Candidate] = []
     for cand in ranked:
         ev = cand.evidence
-        why = _weakness(ev, criteria)
+        why = _weakness(ev, criteria, cand.action)
         ids = ev.get("_hit_ids", set())
-        taken = taken_by_kind.setdefault(cand.kind, set())
+        taken = taken_by_kind.setdefault(f"{cand.kind}:{cand.action}", set())
         if not why and ids and len(ids & taken) / len(ids) > criteria.max_overlap:
             why = f"redundant: {len(ids & taken) / len(ids):.0%} of its hits are caught by a stronger candidate"
         if why:
@@ -176,11 +183,15 @@ def judge(candidates: list[Candidate], criteria: Criteria = Criteria()) -> list[
     return judged
 
 
-def _weakness(ev: dict, c: Criteria) -> str:
-    if ev.get("support", 0) < c.min_support:
-        return f"weak: support {ev.get('support', 0)} < {c.min_support} reviewer blocks"
-    if ev.get("precision", 0.0) < c.min_precision:
-        return f"imprecise: precision vs reviewers {ev['precision']:.3f} < {c.min_precision}"
+def _weakness(ev: dict, c: Criteria, action: str = "block") -> str:
+    min_support, min_precision, what = (
+        (c.min_support_approve, c.min_precision_approve, "reviewer approvals") if action == "approve"
+        else (c.min_support, c.min_precision, "reviewer blocks")
+    )
+    if ev.get("support", 0) < min_support:
+        return f"weak: support {ev.get('support', 0)} < {min_support} {what}"
+    if ev.get("precision", 0.0) < min_precision:
+        return f"imprecise: precision vs reviewers {ev['precision']:.3f} < {min_precision}"
     if ev.get("days", 0) < c.min_days:
         return f"too recent: seen on {ev.get('days', 0)} day(s) < {c.min_days}"
     if ev.get("sellers", 0) < c.min_sellers:
@@ -191,6 +202,6 @@ def _weakness(ev: dict, c: Criteria) -> str:
     if new_share is not None and new_share > c.max_new_blocks_share:
         return f"risky: would newly block {new_share:.2%} of auto-approved listings in the backtest"
     bt_precision = ev.get("backtest_precision_known")
-    if bt_precision is not None and bt_precision < c.min_precision:
-        return f"imprecise in backtest: {bt_precision:.3f} < {c.min_precision}"
+    if bt_precision is not None and bt_precision < min_precision:
+        return f"imprecise in backtest: {bt_precision:.3f} < {min_precision}"
     return ""

@@ -179,8 +179,15 @@ def mine_patterns(
     min_precision: float = 0.9,
     n_phrases: int = 30,
     random_state: int = 0,
+    approvals_too: bool = False,
+    min_support_ok: int = 50,
+    min_precision_ok: float = 0.985,
 ) -> list[PatternCandidate]:
     """Candidate conditions per reason code (reviewed blocks of that reason vs reviewed approvals).
+
+    With ``approvals_too`` the code ``ok`` is mined as well: reviewer approvals against every
+    reviewer block — conditions for approve rules that take clearly clean listings out of the
+    queue (stricter support and precision, since a wrong approval is a leaked violation).
 
     ``fields`` maps the declared rule fields to their types (rules/fields.yaml): numeric and bool
     fields feed the tree directly, ``category`` is one-hot, and phrases come from ``text_norm``.
@@ -192,25 +199,32 @@ def mine_patterns(
     codes = reasons or sorted(blocked["reason_code"].unique().drop_nulls().to_list())
     categories = sorted(frame["category"].unique().drop_nulls().to_list()) if "category" in frame.columns else []
     found: list[PatternCandidate] = []
+    if approvals_too:
+        codes = [*codes, "ok"]
     for code in codes:
-        positive = blocked.filter(pl.col("reason_code") == code)
-        if positive.height < min_support or not approvals.height:
+        if code == "ok":
+            positive, negative = approvals, blocked
+            need, purity = min_support_ok, min_precision_ok
+        else:
+            positive, negative = blocked.filter(pl.col("reason_code") == code), approvals
+            need, purity = min_support, min_precision
+        if positive.height < need or not negative.height:
             continue
-        data = pl.concat([positive, approvals], how="diagonal_relaxed")
-        target = pl.Series([True] * positive.height + [False] * approvals.height)
-        phrases = top_phrases(positive["text_norm"].to_list(), approvals["text_norm"].to_list(), k=n_phrases)
+        data = pl.concat([positive, negative], how="diagonal_relaxed")
+        target = pl.Series([True] * positive.height + [False] * negative.height)
+        phrases = top_phrases(positive["text_norm"].to_list(), negative["text_norm"].to_list(), k=n_phrases)
         x, meaning = _design(data, fields, phrases, categories)
         if not meaning:
             continue
         tree = DecisionTreeClassifier(
-            max_depth=max_depth, min_samples_leaf=max(2, min_support // 2), random_state=random_state
+            max_depth=max_depth, min_samples_leaf=max(2, need // 2), random_state=random_state
         ).fit(x, target.to_numpy())
         seen: set[str] = set()
         for _, path in _paths(tree, meaning):
             if not path:
                 continue
             hits, precision = _precision(data, target, path)
-            if hits < min_support or precision < min_precision:
+            if hits < need or precision < purity:
                 continue
             clauses = _prune(data, target, path)
             candidate = PatternCandidate(code, clauses, *_precision(data, target, clauses))

@@ -45,7 +45,8 @@ def _example(row: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
 
 def _notes(ev: Mapping[str, Any]) -> str:
     parts = [
-        f"hits {ev.get('hits', 0)} reviewed cases ({ev.get('blocks', 0)} blocked, {ev.get('approvals', 0)} approved)",
+        f"hits {ev.get('hits', 0)} reviewed cases ({ev.get('blocks', 0)} decided as this rule would, "
+        f"{ev.get('approvals', 0)} the other way)",
         f"coverage of the reason {ev.get('coverage', 0.0):.1%}",
         f"overlap with existing rules {ev.get('overlap_existing', 0.0):.0%}",
         f"{ev.get('sellers', 0)} sellers over {ev.get('days', 0)} day(s)",
