@@ -8,6 +8,7 @@ legitimate job with a high salary. A moderation system must not block these.
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 
 from moderation.schema import CATEGORIES
 from moderation.synth._render import ints, pick
@@ -16,6 +17,7 @@ from moderation.synth.listings import round_price
 from moderation.synth.phrases import (
     BEAUTIFUL_NUMBERS,
     BROKEN,
+    DEVICE_CODES,
     GIVEAWAY,
     HARD_APPENDS,
     MODEL_CODES,
@@ -65,11 +67,23 @@ def _apply(d: Draft, name: str, rows: np.ndarray, rng: np.random.Generator) -> N
                  + ". Переоформление в салоне связи на нового владельца, тариф любой.")
         d.price[rows] = round_price(rng.lognormal(np.log(5000), 0.9, m))
     elif name == "hard_model_number":
-        code = pick(MODEL_CODES, rng.integers(0, len(MODEL_CODES), m))
-        imei = pick([str(x) for x in range(10)], rng.integers(0, 10, m))
-        set_text(d.title, rows, d.title.gather(rows) + " " + code)
-        append_text(d.description, rows, "Модель " + code + ", IMEI/серийный проверяются, начинается на 35"
-                    + imei + "…, на коробке совпадает.")
+        phone = d.category[rows] == _C["phones"]
+        item = d.item.gather(rows)
+        expr = pl.when(~pl.Series(values=phone)).then(
+            pick(DEVICE_CODES, rng.integers(0, len(DEVICE_CODES), m)))
+        for brand, codes_of in MODEL_CODES.items():
+            if brand != "other":
+                expr = expr.when(item.str.starts_with(brand)).then(
+                    pick(codes_of, rng.integers(0, len(codes_of), m)))
+        other = MODEL_CODES["other"]
+        codes = pl.select(expr.otherwise(pick(other, rng.integers(0, len(other), m)))).to_series()
+        serial = ints(rng.integers(10**12, 10**13, m))  # IMEI: 35 + 13 digits, 15 in all
+        set_text(d.title, rows, d.title.gather(rows) + " " + codes)
+        note = pl.select(pl.when(pl.Series(values=phone))
+                         .then("Модель " + codes + ", IMEI 35" + serial + ", совпадает с коробкой.")
+                         .otherwise("Модель " + codes + ", серийный номер " + serial
+                                    + " на наклейке и коробке.")).to_series()
+        append_text(d.description, rows, note)
     elif name == "hard_free_giveaway":
         set_text(d.title, rows, "Отдам даром: " + d.title.gather(rows))
         append_text(d.description, rows, pick(GIVEAWAY, rng.integers(0, len(GIVEAWAY), m)),

@@ -12,7 +12,7 @@ from __future__ import annotations
 __all__ = [
     "CONTACT_PATTERNS", "PREPAY_PATTERNS", "PROHIBITED", "FAKE_JOB", "SPAM_PATTERNS",
     "DRIFT_PHISHING", "DRIFT_DOMAINS", "BANKS", "HARD_APPENDS", "SPEC_SHEETS", "BROKEN",
-    "GIVEAWAY", "BEAUTIFUL_NUMBERS", "MODEL_CODES", "NEAR_EDITS",
+    "GIVEAWAY", "BEAUTIFUL_NUMBERS", "MODEL_CODES", "DEVICE_CODES", "NEAR_EDITS",
 ]
 
 CONTACT_PATTERNS: dict[str, list[str]] = {
@@ -210,7 +210,14 @@ GIVEAWAY = ["Отдам даром, нужно забрать самим.", "О�
             "Бесплатно в хорошие руки.", "Даром, освобождаю место. Просьба без перепродаж."]
 BEAUTIFUL_NUMBERS = ["+7 900 777-77-77", "8 999 000 11 22", "+7 901 123-45-67", "8 (926) 555-55-50",
                      "+7 977 100-00-01", "8 915 888 88 88"]
-MODEL_CODES = ["SM-A546E/DS 8/256", "A2846 128 ГБ", "M2101K6G 6/128", "SM-S918B/DS 12/512",
-               "CPH2483 8/256", "A3090 256 Gb", "2201117TY 4/128"]
+MODEL_CODES: dict[str, list[str]] = {  # by the brand that starts the item name
+    "Apple": ["A2846", "A3090", "A2649", "A2484"],
+    "Samsung": ["SM-A546E/DS", "SM-S918B/DS", "SM-A145F/DSN", "SM-S911B/DS"],
+    "Xiaomi": ["M2101K6G", "2201117TY", "23078PND5G"],
+    "Poco": ["23122PCD1G", "2201116PG"],
+    "other": ["CPH2483", "RMX3710", "KJ5", "X6833B", "ANY-LX1"],
+}
+DEVICE_CODES = ["UE55AU7100UXRU", "82H8003PRK", "CFI-1216A", "HEG-001", "SM-X710NZAACAU", "A2337",
+                "MQD32", "WM12N1S0OE", "XMIV-9F3A2", "KN-1011"]
 # Small edits a duplicate poster makes to dodge the duplicate filter.
 NEAR_EDITS = ["Актуально!", "Срочно!", "Цена снижена.", "Повторно.", "Ещё в продаже.", "!!!"]
