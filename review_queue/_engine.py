@@ -7,7 +7,7 @@ from sqlalchemy.engine import make_url
 
 from review_queue.errors import QueueUrlError
 
-__all__ = ["make_engine"]
+__all__ = ["make_engine", "writer"]
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -50,8 +50,15 @@ def _sqlite_engine(url: str, pool_size: int) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        # Take the write lock up front: a read-then-write transaction (a claim) can then never
-        # fail half-way with SQLITE_BUSY, and two claimers are strictly serialised.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers (``writer(engine)``) take the write lock up front: a read-then-write
+        # transaction (a claim) can then never fail half-way with SQLITE_BUSY, and two claimers
+        # are strictly serialised. Readers begin deferred and, in WAL mode, never wait.
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine to run write transactions on: on SQLite they begin IMMEDIATE."""
+    return engine.execution_options(sqlite_immediate=True)

@@ -53,9 +53,12 @@ def allowed(user: User, permission: str) -> bool:
 class UserDirectory:
     """Users of the queue, in the queue's own database."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, engine: Engine, clock: Callable[[], datetime], writing: Callable | None = None
+    ) -> None:
         self._engine = engine
         self._clock = clock
+        self._writing = writing or engine.begin
 
     def add(self, name: str, role: str) -> str:
         """Create a user; return the token (the only time it is ever visible)."""
@@ -67,7 +70,7 @@ class UserDirectory:
             )
         token = "rq_" + secrets.token_urlsafe(32)
         try:
-            with self._engine.begin() as conn:
+            with self._writing() as conn:
                 conn.execute(insert(users).values(
                     name=name, role=role, token_hash=hash_token(token), created_at=self._clock()
                 ))
@@ -85,7 +88,7 @@ class UserDirectory:
         return User(row.name, row.role) if row else None
 
     def disable(self, name: str) -> bool:
-        with self._engine.begin() as conn:
+        with self._writing() as conn:
             result = conn.execute(
                 update(users).where(users.c.name == name, users.c.disabled_at.is_(None))
                 .values(disabled_at=self._clock())

@@ -14,6 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from review_queue._engine import writer
+
 __all__ = ["upgrade", "downgrade", "current_revision", "head_revision"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -38,7 +40,7 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration (a no-op on an up-to-date database)."""
     cfg = _config()
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
         cfg.attributes["connection"] = conn
@@ -48,6 +50,6 @@ def upgrade(engine: Engine) -> None:
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Step the schema back (operators and tests; data in dropped tables is lost)."""
     cfg = _config()
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)

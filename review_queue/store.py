@@ -9,15 +9,18 @@ Time comes from an injectable clock, so leases and deadlines are testable withou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, literal_column, select, update
+from sqlalchemy import Connection, Engine, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from review_queue import _bulk, _pg, _portable, _rows, appeals, qc
+from review_queue._engine import writer
 from review_queue._tables import audit_log, cases
 from review_queue.auth import UserDirectory
 from review_queue.cases import AuditEntry, Case, DecisionRecord, NewCase, Verdict, check_decision
@@ -62,11 +65,25 @@ class SqlStore:
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
         # Single-statement operations (see _pg.py) need no BEGIN/COMMIT round trips.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self.users = UserDirectory(engine, clock)
+        self._writer = writer(engine)
+        # SQLite has one writer at a time; queueing this process's writers on a lock wakes the
+        # next one at once, where SQLite's busy handler would sleep and poll.
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self.users = UserDirectory(engine, clock, self._writing)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction (IMMEDIATE on SQLite, serialised within this process)."""
+        if self._write_lock is None:
+            with self._writer.begin() as conn:
+                yield conn
+            return
+        with self._write_lock, self._writer.begin() as conn:
+            yield conn
 
     # -- enqueue ---------------------------------------------------------------------------
     def enqueue(self, new_cases: Sequence[NewCase]) -> int:
@@ -74,7 +91,7 @@ class SqlStore:
             return 0
         now = self.clock()
         values = _bulk.encode_cases(new_cases, now, self.policy, sqlite=self.dialect == "sqlite")
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             added = _bulk.insert_new_cases(conn, values)
             runs = sorted({c.run_id for c in new_cases})
             conn.execute(
@@ -106,7 +123,7 @@ class SqlStore:
             with self._autocommit.connect() as conn:
                 rows = _pg.claim(conn, moderator, role == "moderator", kinds, limit, now, until)
         else:
-            with self.engine.begin() as conn:
+            with self._writing() as conn:
                 rows = _portable.claim(conn, moderator, role == "moderator", kinds, limit, now, until)
         return [_rows.to_case(r) for r in rows]
 
@@ -124,7 +141,7 @@ class SqlStore:
         if not case_ids:
             return 0
         now = self.clock()
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             released = conn.execute(
                 update(cases)
                 .where(cases.c.id.in_(list(case_ids)), cases.c.holder == moderator,
@@ -159,7 +176,7 @@ class SqlStore:
                     self._refuse(conn, case_id, moderator, now)
             listing_id, run_id, kind, second_id = row
         else:
-            with self.engine.begin() as conn:
+            with self._writing() as conn:
                 row = _portable.decide(conn, case_id, moderator, decision, reason_code, note, now,
                                        sample, second_due)
                 if row is None:
@@ -240,7 +257,7 @@ class SqlStore:
         """
         now = self.clock()
         try:
-            with self.engine.begin() as conn:
+            with self._writing() as conn:
                 appeal_id = appeals.open_appeal(
                     conn, listing_id, run_id, actor, note, now, self.policy
                 )
@@ -256,7 +273,7 @@ class SqlStore:
         if not rows:
             return 0
         stmt = self._insert(cases).on_conflict_do_nothing(index_elements=_CASE_KEY)
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             added = conn.execute(stmt.returning(cases.c.id), rows).all()
         return len(added)
 
