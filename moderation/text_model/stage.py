@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from moderation.errors import TextModelError
+from moderation.text_model.encode import encode_texts
 from moderation.text_model.thresholds import TextThresholds
 
 __all__ = ["TextStage", "STAGE_FILE", "load_text_stage_from_mlflow"]
@@ -58,13 +59,7 @@ class TextStage:
             with torch.inference_mode():
                 for start in range(0, len(texts), self.batch_size):
                     idx = order[start : start + self.batch_size]
-                    enc = self.tokenizer(
-                        [texts[i] for i in idx],
-                        truncation=True,
-                        max_length=self.max_length,
-                        padding=True,
-                        return_tensors="pt",
-                    )
+                    enc = encode_texts(self.tokenizer, [texts[i] for i in idx], self.max_length)
                     logits = self.model(**enc).logits
                     out[idx] = torch.softmax(logits.float(), dim=-1).numpy()
         finally:

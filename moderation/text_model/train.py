@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from moderation.errors import TextModelError
+from moderation.text_model.encode import encode_texts
 from moderation.text_model.stage import TextStage
 from moderation.text_model.thresholds import choose_text_thresholds
 
@@ -196,13 +197,7 @@ def _fit(model, tokenizer, texts, labels, config: TrainConfig, on_epoch) -> list
         total, batches = 0.0, 0
         for start in range(0, len(order), config.batch_size):
             idx = order[start : start + config.batch_size]
-            enc = tokenizer(
-                [texts[i] for i in idx],
-                truncation=True,
-                max_length=config.max_length,
-                padding=True,
-                return_tensors="pt",
-            )
+            enc = encode_texts(tokenizer, [texts[i] for i in idx], config.max_length)
             out = model(**enc, labels=y[idx])
             optimizer.zero_grad()
             out.loss.backward()
