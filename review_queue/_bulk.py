@@ -31,7 +31,19 @@ _CONFLICT = "ON CONFLICT (listing_id, run_id, kind, seq) DO NOTHING"
 _PG_TYPES = {"seq": "integer", "fraud_score": "double precision", "risk": "double precision",
              "priority": "double precision", "enqueued_at": "timestamptz", "due_at": "timestamptz"}
 
-_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+def _jsonable(value: object) -> object:
+    """Dates and numpy scalars become JSON; anything else is the caller's mistake."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} {value!r} is not JSON-serialisable")
+
+
+_encode = json.JSONEncoder(
+    ensure_ascii=False, check_circular=False, allow_nan=False, separators=(",", ":"),
+    default=_jsonable,
+).encode
 
 
 def check_new_case(case: NewCase, index: int) -> None:
@@ -67,11 +79,18 @@ def encode_cases(
             due = queue_policy.due_at(now, prio, policy)
             due = due_by_priority[prio] = _sqlite_time(due) if sqlite else due
         reasons = case.reasons
+        try:
+            listing = _encode(case.listing)
+        except (TypeError, ValueError) as exc:
+            raise QueueError(
+                f"case #{i} ({case.listing_id}): the listing snapshot must be plain JSON "
+                f"(strings, numbers, lists, dicts; no NaN). {exc}."
+            ) from None
         out.append((
             case.listing_id, case.run_id, "review", 0, _encode(list(reasons)),
             reasons[0] if reasons else "unspecified", _encode(list(case.rule_hits)),
             None if case.fraud_score is None else float(case.fraud_score),
-            case.model_version, case.ruleset_version, _encode(case.listing),
+            case.model_version, case.ruleset_version, listing,
             _encode([[str(n), float(v)] for n, v in case.contributions]), float(case.risk), prio,
             "moderator", "open", enqueued, due,
         ))

@@ -80,6 +80,8 @@ def test_snapshot_round_trips_unicode_and_contributions(store_url, new_case):
         ({"listing_id": ""}, "listing_id must be a non-empty string"),
         ({"run_id": None}, "run_id must be a non-empty string"),
         ({"listing": ["not", "a", "dict"]}, "listing must be a dict"),
+        ({"listing": {"title": "x", "price": float("nan")}}, "must be plain JSON"),
+        ({"listing": {"title": "x", "blob": object()}}, "object .* is not JSON-serialisable"),
     ],
 )
 def test_bad_case_is_rejected_and_nothing_is_written(store_url, new_case, override, message):
@@ -104,3 +106,16 @@ def test_new_case_is_frozen(new_case):
 def test_unusable_urls_are_refused_clearly(url):
     with pytest.raises(ValueError, match="Got '"):
         open_store(url)
+
+
+def test_dates_in_a_snapshot_are_stored_as_iso_text(store_url, new_case):
+    from datetime import UTC, datetime
+
+    store = open_store(store_url)
+    try:
+        stamp = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)
+        store.enqueue([new_case(1, listing={"title": "x", "created_at": stamp})])
+        (case,) = store.claim("anna", limit=1)
+        assert case.listing == {"title": "x", "created_at": "2026-11-19T10:00:00+00:00"}
+    finally:
+        store.close()
