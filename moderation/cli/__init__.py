@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 
 from moderation.errors import ModerationError
 
@@ -21,9 +20,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-err_console = Console(stderr=True)
-
 
 def _register_commands() -> None:
     # Imported here so that `moderation --help` lists every group; each module adds its commands.
@@ -41,21 +37,13 @@ _register_commands()
 
 
 def main() -> None:
-    """Console entry point: user errors print one clear message and exit non-zero."""
-    try:
-        app(standalone_mode=False)
-    except ModerationError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
+    """Console entry point: user errors print one clear message and exit non-zero.
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise
+    Usage errors (bad options) are reported by Typer itself with exit status 2.
+    """
+    try:
+        app()
+    except ModerationError as exc:
+        # Plain text: error lines must stay whole in logs and pipes (no wrapping).
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
