@@ -136,6 +136,10 @@ def create_app(store: SqlStore) -> FastAPI:
     def held(user: Worker) -> dict:
         return {"cases": [full_view(c) for c in store.held(user.name)]}
 
+    @app.post("/api/held/renew", tags=["queue"])
+    def renew(user: Worker) -> dict:
+        return {"renewed": store.renew(user.name)}
+
     @app.get("/api/cases/{case_id}", tags=["queue"])
     def get_case(case_id: int, user: Anyone) -> dict:
         return full_view(visible_case(case_id, user))

@@ -54,6 +54,9 @@ class QueueStore(Protocol):
         deterministic share of first decisions also opens a blind second review.
         """
 
+    def renew(self, moderator: str) -> int:
+        """Extend the moderator's live leases; lapsed ones stay lapsed. Returns how many."""
+
     def release(self, case_ids: Sequence[int], moderator: str) -> int:
         """Give held cases back to the queue; returns how many were released.
 

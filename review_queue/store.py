@@ -137,6 +137,29 @@ class SqlStore:
         with self.engine.connect() as conn:
             return [_rows.to_case(r) for r in conn.execute(query)]
 
+    def renew(self, moderator: str) -> int:
+        """Extend every live lease ``moderator`` holds by a full lease; returns how many.
+
+        A lapsed lease is not renewed (the case may be someone else's by now): claim again.
+        """
+        now = self.clock()
+        until = now + timedelta(seconds=self.policy.lease_seconds)
+        with self._writing() as conn:
+            renewed = conn.execute(
+                update(cases)
+                .where(cases.c.holder == moderator, cases.c.state == "open",
+                       cases.c.lease_until > now)
+                .values(lease_until=until)
+                .returning(cases.c.id)
+            ).scalars().all()
+            if renewed:
+                conn.execute(
+                    insert(audit_log),
+                    [{"case_id": i, "at": now, "actor": moderator, "action": "renew",
+                      "detail": {"lease_until": until.isoformat()}} for i in renewed],
+                )
+        return len(renewed)
+
     def release(self, case_ids: Sequence[int], moderator: str) -> int:
         if not case_ids:
             return 0

@@ -71,6 +71,8 @@ async function login(token) {
     return;
   }
   sessionStorage.setItem("rq_token", token);
+  // Keep the leases of held cases alive while the page is open (they last 10 minutes).
+  setInterval(() => { if (state.held.length) api("POST", "/api/held/renew").catch(() => {}); }, 240000);
   $("whoami").textContent = state.user.name + " (" + state.user.role + ")";
   $("logout").hidden = false;
   await loadHeld();

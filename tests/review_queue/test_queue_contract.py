@@ -206,3 +206,17 @@ def test_seller_history_lists_decided_cases_newest_first(store, clock, new_case)
     assert [c.listing_id for c in store.seller_history("s1")] == ["L000001"]
     assert store.seller_history("nobody") == []
     assert len(store.seller_history("s0", limit=1)) == 1
+
+
+def test_renew_keeps_live_leases_and_not_lapsed_ones(store, clock, new_case):
+    store.enqueue([new_case(1), new_case(2)])
+    first, second = store.claim("anna", limit=2)
+    clock.advance(seconds=200)
+    assert store.renew("anna") == 2
+    clock.advance(seconds=200)  # 400 s after the claim: alive only thanks to the renewal
+    assert {c.id for c in store.held("anna")} == {first.id, second.id}
+    assert store.claim("boris", limit=2) == []
+    clock.advance(seconds=301)
+    assert store.renew("anna") == 0  # lapsed: claim again instead
+    assert len(store.claim("boris", limit=2)) == 2
+    assert [e.action for e in store.audit(first.id)] == ["claim", "renew", "claim"]
