@@ -13,7 +13,7 @@ What a day holds:
   account age, listing counts, past blocks);
 - violations at ``BASE_RATES`` (about 7.5 % in total), a third of them from repeat offenders who
   come back every day with the same phone, handle, wording or listing (rings share them);
-- hard cases (about 4 %, labelled ``ok``) and label noise (0.25 %, flagged ``label_noise``);
+- hard cases (about 4 %, labelled ``ok``) and label noise (about 0.18 %, mostly missed violations, flagged ``label_noise``);
 - from ``drift_day`` (1-based) a new delivery-phishing scam growing from 0.5 % to 1.6 % of the day.
 
 The truth file's ``pattern`` is the generator's sub-type; ``PATTERNS`` maps each to its label.
