@@ -1,7 +1,7 @@
 """Evaluating a ruleset over a feature batch: one vectorised pass, NULL never matches.
 
 All conditions are computed in one ``select`` (Polars runs them in parallel); the list columns
-are then built from those booleans with ``concat_list`` — no per-row Python.
+come from a small table keyed by the combination of rules that hit — no per-row Python.
 """
 
 from __future__ import annotations
@@ -19,20 +19,10 @@ HITS_SCHEMA: dict[str, pl.DataType] = {
     "rule_action": pl.String(),
     "rule_reasons": pl.List(pl.String()),
 }
-_EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 
 def _col(rule: Rule) -> str:
     return f"__rule__{rule.id}"
-
-
-def _ids(rules: list[Rule] | tuple[Rule, ...], value) -> pl.Expr:
-    """List of ``value(rule)`` for the rules that hit, in the given order."""
-    if not rules:
-        return _EMPTY
-    return pl.concat_list(
-        [pl.when(pl.col(_col(r))).then(pl.lit(value(r), dtype=pl.String)) for r in rules]
-    ).list.drop_nulls()
 
 
 def _check_columns(ruleset: Ruleset, features: pl.DataFrame, rules: tuple[Rule, ...]) -> None:
@@ -54,32 +44,54 @@ def rule_matches(ruleset: Ruleset, features: pl.DataFrame, rules: tuple[Rule, ..
     return features.select([r.compiled.expr.alias(r.id) for r in rules])
 
 
+_CHUNK = 63  # rules per UInt64 hit code
+
+
+def _outcome(hit: list[Rule]) -> tuple[list[str], list[str], str | None, list[str]]:
+    """Hits of one combination of rules -> (active ids, shadow ids, action, reasons)."""
+    active = sorted((r for r in hit if r.status == "active"), key=lambda r: r.sort_key)
+    shadow = sorted((r for r in hit if r.status == "shadow"), key=lambda r: r.sort_key)
+    action = next((r.action for r in active if r.action != "flag"), None)
+    reasons = list(dict.fromkeys(r.reason for r in active if r.action == action)) if action else []
+    return [r.id for r in active], [r.id for r in shadow], action, reasons
+
+
 def evaluate(ruleset: Ruleset, features: pl.DataFrame) -> pl.DataFrame:
-    """Per listing: active and shadow hits, the rule action and its reasons (HITS_SCHEMA)."""
+    """Per listing: active and shadow hits, the rule action and its reasons (HITS_SCHEMA).
+
+    All conditions run in one ``select`` (Polars evaluates them in parallel). Each row's hits are
+    then packed into an integer code (bit i = rule i hit); a day has only a few hundred distinct
+    codes, so the list columns are built once per distinct code and joined back — the same result
+    as ``concat_list`` per row at a fraction of the cost. NULL conditions count as false.
+    """
     active, shadow = ruleset.active, ruleset.shadow
-    _check_columns(ruleset, features, active + shadow)
-    conditions = [r.compiled.expr.alias(_col(r)) for r in active + shadow]
-    lazy = features.lazy().select(conditions) if conditions else features.lazy().select(pl.lit(0).alias("__n"))
-    by_action = {a: [r for r in active if r.action == a] for a in ("block", "review", "approve")}
-
-    def fired(rules: list[Rule]) -> pl.Expr:
-        return pl.any_horizontal([pl.col(_col(r)) for r in rules]) if rules else pl.lit(False)
-
-    action = pl.lit(None, dtype=pl.String)
-    reasons = _EMPTY
-    for name in ("approve", "review", "block"):  # built inside-out: block wins
-        rules = by_action[name]
-        if rules:
-            action = pl.when(fired(rules)).then(pl.lit(name)).otherwise(action)
-            reasons = pl.when(fired(rules)).then(
-                _ids(rules, lambda r: r.reason).list.unique(maintain_order=True)
-            ).otherwise(reasons)
-    out = lazy.select(
-        _ids(active, lambda r: r.id).alias("rule_hits"),
-        _ids(shadow, lambda r: r.id).alias("shadow_hits"),
-        action.alias("rule_action"),
-        reasons.alias("rule_reasons"),
+    rules = active + shadow
+    _check_columns(ruleset, features, rules)
+    if not rules or features.height == 0:
+        empty = pl.Series([[]] * features.height, dtype=pl.List(pl.String))
+        return pl.DataFrame({"rule_hits": empty, "shadow_hits": empty,
+                             "rule_action": pl.Series([None] * features.height, dtype=pl.String),
+                             "rule_reasons": empty}).cast(HITS_SCHEMA)
+    chunks = [rules[i : i + _CHUNK] for i in range(0, len(rules), _CHUNK)]
+    keys = [f"__code{n}" for n in range(len(chunks))]
+    codes = features.lazy().select([r.compiled.expr.alias(_col(r)) for r in rules]).select(
+        pl.sum_horizontal(
+            [pl.col(_col(r)).cast(pl.UInt64) * pl.lit(1 << bit, dtype=pl.UInt64) for bit, r in enumerate(chunk)]
+        ).alias(key)
+        for key, chunk in zip(keys, chunks, strict=True)
     ).collect()
-    if out.height != features.height:  # only when there are no rules: literals broadcast to 1 row
-        out = out.clear(features.height) if features.height == 0 else pl.concat([out] * features.height)
-    return out.cast(HITS_SCHEMA)
+    distinct = codes.unique()
+    table = {key: distinct[key].to_list() for key in keys}
+    outcomes = [
+        _outcome([r for n, chunk in enumerate(chunks) for bit, r in enumerate(chunk) if combo[n] >> bit & 1])
+        for combo in zip(*table.values(), strict=True)
+    ]
+    lookup = pl.DataFrame({
+        **{key: pl.Series(values, dtype=pl.UInt64) for key, values in table.items()},
+        "rule_hits": pl.Series([o[0] for o in outcomes], dtype=pl.List(pl.String)),
+        "shadow_hits": pl.Series([o[1] for o in outcomes], dtype=pl.List(pl.String)),
+        "rule_action": pl.Series([o[2] for o in outcomes], dtype=pl.String),
+        "rule_reasons": pl.Series([o[3] for o in outcomes], dtype=pl.List(pl.String)),
+    })
+    out = codes.join(lookup, on=keys, how="left", maintain_order="left")
+    return out.select(list(HITS_SCHEMA)).cast(HITS_SCHEMA)
