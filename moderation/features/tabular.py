@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-__all__ = ["DayStats", "compute_day_stats", "add_tabular_features", "TABULAR_FEATURES"]
+__all__ = [
+    "DayStats",
+    "compute_day_stats",
+    "add_tabular_features",
+    "listing_fingerprint",
+    "TABULAR_FEATURES",
+]
 
 # Columns this module adds, with their meaning (rules/fields.yaml declares them for rules).
 TABULAR_FEATURES: dict[str, str] = {
@@ -23,7 +29,27 @@ TABULAR_FEATURES: dict[str, str] = {
     "digit_share": "share of digits among the characters of title + description",
     "upper_share": "share of upper-case letters among the letters of title + description",
     "exclamation_count": "number of '!' in title + description",
+    "earlier_copies": "earlier listings of the same seller with the same text (this dump or earlier days)",
 }
+
+_FINGERPRINT_COLUMNS = ("listing_id", "seller_id", "created_at", "title", "description")
+_COPIES_SCHEMA = {"listing_id": pl.String, "earlier_copies": pl.Int64}
+
+
+def listing_fingerprint() -> pl.Expr:
+    """Hash of seller + the letters of the title and of the description's start.
+
+    Digits, punctuation, case and a changed tail do not change it, so a repost with small edits
+    ("торг", a new price, one more line) keeps its fingerprint.
+    """
+    def letters(text: pl.Expr) -> pl.Expr:
+        return text.str.to_lowercase().str.replace_all(r"[^\p{L}]+", "")
+
+    # Slice before normalising: the start of the text is all we hash, and long texts are common.
+    description_start = letters(pl.col("description").str.slice(0, 160)).str.slice(0, 80)
+    return pl.concat_str(
+        [pl.col("seller_id"), letters(pl.col("title")), description_start], separator="|"
+    ).hash(seed=20261101)
 
 
 @dataclass(frozen=True)
@@ -32,11 +58,19 @@ class DayStats:
 
     category_median_price: Mapping[str, float] = field(default_factory=dict)
     overall_median_price: float | None = None
+    # listing_id -> how many copies of it came earlier; only listings with at least one.
+    earlier_copies: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_COPIES_SCHEMA))
 
 
-def compute_day_stats(listings: pl.LazyFrame | pl.DataFrame) -> DayStats:
-    """Median positive price per category (and overall) over the whole dump."""
+def compute_day_stats(
+    listings: pl.LazyFrame | pl.DataFrame, previous_fingerprints: pl.Series | None = None
+) -> DayStats:
+    """Median positive price per category (and overall) and earlier copies, over the whole dump.
+
+    ``previous_fingerprints`` are the ``listing_fingerprint`` values of earlier days' listings.
+    """
     lazy = listings.lazy() if isinstance(listings, pl.DataFrame) else listings
+    columns = lazy.collect_schema().names()
     priced = lazy.select("category", "price").filter(pl.col("price") > 0)
     per_category = priced.group_by("category").agg(pl.col("price").median()).collect()
     overall = priced.select(pl.col("price").median()).collect().item()
@@ -45,7 +79,34 @@ def compute_day_stats(listings: pl.LazyFrame | pl.DataFrame) -> DayStats:
         for c, m in zip(per_category["category"], per_category["price"], strict=True)
         if c is not None and m is not None
     }
-    return DayStats(category_median_price=medians, overall_median_price=overall)
+    copies = (
+        _earlier_copies(lazy, previous_fingerprints)
+        if all(c in columns for c in _FINGERPRINT_COLUMNS)
+        else pl.DataFrame(schema=_COPIES_SCHEMA)
+    )
+    return DayStats(category_median_price=medians, overall_median_price=overall, earlier_copies=copies)
+
+
+def _earlier_copies(lazy: pl.LazyFrame, previous: pl.Series | None) -> pl.DataFrame:
+    """Per listing, the number of same-fingerprint listings before it (by time, then file order)."""
+    fingerprints = lazy.select(
+        pl.col("listing_id").cast(pl.String),
+        pl.col("created_at").cast(pl.String),
+        listing_fingerprint().alias("fingerprint"),
+    ).with_row_index("_order").sort("created_at", "_order", nulls_last=True)
+    earlier_today = pl.int_range(pl.len(), dtype=pl.Int64).over("fingerprint")
+    earlier_days = (
+        pl.col("fingerprint").is_in(previous.cast(pl.UInt64).implode()).cast(pl.Int64)
+        if previous is not None and previous.len()
+        else pl.lit(0, dtype=pl.Int64)
+    )
+    return (
+        fingerprints.select("listing_id", (earlier_today + earlier_days).alias("earlier_copies"))
+        .filter(pl.col("earlier_copies") > 0, pl.col("listing_id").is_not_null())
+        .group_by("listing_id")
+        .agg(pl.col("earlier_copies").max())
+        .collect()
+    )
 
 
 def add_tabular_features(batch: pl.DataFrame, stats: DayStats) -> pl.DataFrame:
@@ -60,9 +121,12 @@ def add_tabular_features(batch: pl.DataFrame, stats: DayStats) -> pl.DataFrame:
     text = pl.concat_str(["title", "description"], separator=" ", ignore_nulls=True)
     letters = text.str.count_matches(r"\p{L}")
     total_chars = text.str.len_chars()
-    with_median = batch.join(medians, on="category", how="left", maintain_order="left")
+    with_median = batch.join(medians, on="category", how="left", maintain_order="left").join(
+        stats.earlier_copies, on="listing_id", how="left", maintain_order="left"
+    )
     return with_median.with_columns(
         pl.col("category_median_price").fill_null(stats.overall_median_price),
+        pl.col("earlier_copies").fill_null(0),
     ).with_columns(
         price_ratio=pl.col("price") / pl.col("category_median_price"),
         seller_age_days=(pl.col("created_at") - pl.col("seller_registered_at")).dt.total_seconds()

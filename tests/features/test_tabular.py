@@ -1,0 +1,73 @@
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from moderation.features.tabular import (
+    TABULAR_FEATURES,
+    add_tabular_features,
+    compute_day_stats,
+    listing_fingerprint,
+)
+from tests.factories import make_listings
+
+
+def test_price_ratio_against_the_dumps_category_median():
+    day = make_listings(
+        5,
+        category=["cars", "cars", "cars", "pets", "toys"],
+        price=[100.0, 200.0, 300.0, None, 50.0],
+    )
+    stats = compute_day_stats(day)
+    assert stats.category_median_price == {"cars": 200.0, "toys": 50.0}
+    out = add_tabular_features(day, stats)
+    assert out["price_ratio"].to_list()[:3] == [0.5, 1.0, 1.5]
+    # No priced listing in "pets": the overall median stands in; no price -> no ratio.
+    assert out["category_median_price"][3] == stats.overall_median_price == 150.0
+    assert out["price_ratio"][3] is None
+    assert set(TABULAR_FEATURES) <= set(out.columns)
+    assert out["listing_id"].to_list() == day["listing_id"].to_list()
+
+
+def test_seller_age_and_text_statistics():
+    day = make_listings(
+        2,
+        created_at=[dt.datetime(2026, 11, 10, 12)] * 2,
+        seller_registered_at=[dt.datetime(2026, 11, 9, 0), None],
+        title=["ЗВОНИТЕ!!!", "Диван"],
+        description=["12", ""],
+    )
+    out = add_tabular_features(day, compute_day_stats(day))
+    assert out["seller_age_days"].to_list() == [1.5, None]
+    assert out["exclamation_count"].to_list() == [3, 0]
+    assert out["upper_share"][0] == 1.0 and out["upper_share"][1] == pytest.approx(1 / 5)
+    assert out["digit_share"][0] == pytest.approx(2 / 13)
+
+
+def test_reposts_are_counted_in_time_order_whatever_the_file_order():
+    day = make_listings(
+        4,
+        seller_id=["s1", "s1", "s2", "s1"],
+        title=["Диван угловой", "диван  УГЛОВОЙ!", "Диван угловой", "Шкаф"],
+        description=["Самовывоз. Торг 5000", "самовывоз, торг 4500", "Самовывоз. Торг 5000", "x"],
+        created_at=[dt.datetime(2026, 11, 1, h) for h in (12, 9, 10, 11)],
+    )
+    out = add_tabular_features(day, compute_day_stats(day))
+    # Row 1 (09:00) is the first of s1's two sofas; row 0 (12:00) is its repost. s2 is another seller.
+    assert out["earlier_copies"].to_list() == [1, 0, 0, 0]
+
+
+def test_listings_seen_on_earlier_days_count_as_copies():
+    yesterday = make_listings(1, title=["Велосипед"], description=["Горный"], seller_id=["s9"])
+    today = make_listings(2, title=["Велосипед", "Велосипед"], description=["Горный", "Горный"],
+                          seller_id=["s9", "s8"])
+    previous = yesterday.select(listing_fingerprint()).to_series()
+    out = add_tabular_features(today, compute_day_stats(today, previous))
+    assert out["earlier_copies"].to_list() == [1, 0]
+
+
+def test_stats_without_text_columns_skip_copies():
+    prices = pl.DataFrame({"category": ["a", "a"], "price": [1.0, 3.0]})
+    stats = compute_day_stats(prices)
+    assert stats.category_median_price == {"a": 2.0}
+    assert stats.earlier_copies.height == 0
