@@ -56,7 +56,12 @@ def load_scorer(settings: Settings) -> Scorer:
 def prepare_day(dump: Dump) -> tuple[DayContext, int]:
     """One pass over a few columns of the whole dump: day statistics, duplicate ids, row count."""
     scan = dump.scan()
-    stats = compute_day_stats(scan.select("category", pl.col("price").cast(pl.Float64, strict=False)))
+    stats = compute_day_stats(
+        scan.select(
+            "category", "listing_id", "seller_id", "title", "description",
+            pl.col("price").cast(pl.Float64, strict=False), pl.col("created_at").cast(pl.String),
+        )
+    )
     duplicates = duplicate_index(scan.select("listing_id"))
     rows = dump.num_rows
     if rows is None:
