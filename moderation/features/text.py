@@ -204,8 +204,10 @@ _TLDS = ("ru", "com", "net", "org", "su", "info", "me", "io", "biz", "pro", "sit
          "store", "by", "kz", "ua")
 _CONTACT_HINTS = [
     "@", "собака", "(at)", "[at]", "http", "www", "t.me", "wa.me", "vk.", ".рф", "тг", "tg", "телег",
-    "telegram", "инст", "insta", "ник", *(f".{tld}" for tld in _TLDS), *(f". {tld}" for tld in _TLDS),
+    "telegram", " инст", "insta", " ник", *(f".{tld}" for tld in _TLDS), *(f". {tld}" for tld in _TLDS),
 ]
+# Stems without which _MESSENGER_RE cannot match (on text_norm).
+_MESSENGER_HINTS = sorted({_fold(w)[:3] for w in _MESSENGERS_LONG + _MESSENGERS_SHORT})
 _SIGNALS = ("phone_in_text", "hidden_phone", "handle_in_text", "email_in_text", "link_in_text",
             "messenger_mention")
 
@@ -254,6 +256,9 @@ def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
             | norm.str.contains(_LOCAL_PHONE_RE)
         ).alias("hidden_phone"),
     ])
+    messenger = _on_rows(staged, norm.str.contains_any(_MESSENGER_HINTS), [
+        norm.str.contains(_MESSENGER_RE).alias("messenger_mention")
+    ])
     present = staged["text_norm"].is_not_null()
     features = pl.DataFrame([
         staged["text_norm"],
@@ -263,9 +268,8 @@ def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
             pl.select(pl.when(present).then(frame[name].fill_null(False))).to_series().alias(name)
             for frame, name in [(digit_rich, "phone_in_text"), (digit_rich, "hidden_phone"),
                                 (hinted, "handle_in_text"), (hinted, "email_in_text"),
-                                (hinted, "link_in_text")]
+                                (hinted, "link_in_text"), (messenger, "messenger_mention")]
         ],
-        staged.select(norm.str.contains(_MESSENGER_RE).alias("messenger_mention")).to_series(),
     ])
     features = features.with_columns(
         pl.sum_horizontal([pl.col(c).cast(pl.Int64) for c in _SIGNALS])
