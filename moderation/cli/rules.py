@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from moderation.cli import app
+from moderation.settings import PROJECT_ROOT
 
 __all__ = ["rules_app"]
 
@@ -141,10 +142,26 @@ def explain_cmd(
     console.print(format_explanation(exp, all_rules=all_rules), markup=False)
 
 
+def _expand(paths: list[Path], pattern: str) -> list[Path]:
+    """Files as given; a folder stands for its ``pattern`` files (.parquet, .csv, .jsonl)."""
+    from moderation.errors import InputSchemaError
+
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for ext in ("parquet", "csv", "jsonl") for p in path.glob(f"{pattern}.{ext}"))
+            if not found:
+                raise InputSchemaError(f"{path}: no {pattern} files in this folder")
+            out += found
+        else:
+            out.append(path)
+    return out
+
+
 @rules_app.command("backtest")
 def backtest_cmd(
-    input: list[Path] = typer.Option(..., "--input", "-i", help="Dump(s); repeat the option."),
-    truth: list[Path] = typer.Option(..., "--truth", "-t", help="Truth file(s) (listing_id, violation)."),
+    input: list[Path] = typer.Option(..., "--input", "-i", help="Dump(s), or a folder of listings-*.parquet; repeatable."),
+    truth: list[Path] = typer.Option(..., "--truth", "-t", help="Truth file(s) (listing_id, violation), or a folder of truth-*.parquet; repeatable."),
     rules_dir: Path = typer.Option(None, "--rules", help="Rules directory (default: settings)."),
 ) -> None:
     """Per rule (shadow included): hits, precision, recall, overlap, and the effect if active."""
@@ -154,8 +171,9 @@ def backtest_cmd(
     from moderation.rules.backtest import backtest
 
     ruleset = _load(rules_dir)
-    features = pl.concat([_read_features(p) for p in input], how="diagonal_relaxed")
-    truth_frame = pl.concat([_read_truth(p) for p in truth])
+    dumps = _expand(input, "listings-*")
+    features = pl.concat([_read_features(p) for p in dumps], how="diagonal_relaxed")
+    truth_frame = pl.concat([_read_truth(p) for p in _expand(truth, "truth-*")])
     result = backtest(ruleset, features, truth_frame)
     table = Table(title=f"backtest of ruleset {ruleset.version} on {features.height:,} listings")
     for col in ("rule", "status", "action", "reason", "hits", "precision", "recall", "overlap",
@@ -174,7 +192,8 @@ def backtest_cmd(
     console.print(table)
 
 
-DEFAULT_CONTACTS_CSV = Path("../shared/data/avito_contacts_sample.csv")
+# The real labelled sample lives next to the repository (never copied into it).
+DEFAULT_CONTACTS_CSV = PROJECT_ROOT.parent / "shared" / "data" / "avito_contacts_sample.csv"
 
 
 @rules_app.command("eval-contacts")
