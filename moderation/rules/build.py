@@ -7,7 +7,13 @@ from pathlib import Path
 from moderation.errors import RuleValidationError
 from moderation.rules.diagnostics import Diagnostic
 from moderation.rules.ruleset import Rule, Ruleset
-from moderation.rules.validate import check_fields, check_lists, check_reasons, check_rule_file, check_unique_ids
+from moderation.rules.validate import (
+    check_fields,
+    check_lists,
+    check_reasons,
+    check_rule_file,
+    check_unique_ids,
+)
 from moderation.rules.version import ruleset_version, versioned_files
 
 __all__ = ["check_rules", "load_ruleset", "rule_files", "SUPPORT_FILES"]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
-from typing import Mapping
 
 from moderation.rules.compile import Compiled
 from moderation.rules.model import FieldSpec, RuleFile
@@ -56,9 +55,10 @@ class Ruleset:
     version: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
-        object.__setattr__(self, "lists", MappingProxyType(dict(self.lists)))
-        object.__setattr__(self, "reasons", MappingProxyType(dict(self.reasons)))
+        # Private copies (plain dicts, so a ruleset pickles for Ray workers); treat as read-only.
+        object.__setattr__(self, "fields", dict(self.fields))
+        object.__setattr__(self, "lists", {k: tuple(v) for k, v in self.lists.items()})
+        object.__setattr__(self, "reasons", dict(self.reasons))
 
     def with_status(self, status: str) -> tuple[Rule, ...]:
         """Rules of one status in precedence order (action, then id)."""

@@ -19,7 +19,15 @@ from moderation.rules.compile import CompileError, compile_condition
 from moderation.rules.diagnostics import Diagnostic
 from moderation.rules.examples import ExampleValueError, coerce_value, example_frame
 from moderation.rules.load import Located, read_list, read_yaml
-from moderation.rules.model import Evidence, Examples, FieldSpec, FieldsFile, Provenance, ReasonsFile, RuleFile
+from moderation.rules.model import (
+    Evidence,
+    Examples,
+    FieldsFile,
+    FieldSpec,
+    Provenance,
+    ReasonsFile,
+    RuleFile,
+)
 from moderation.rules.ruleset import Rule
 from moderation.schema import REASON_CODES
 

@@ -137,3 +137,12 @@ def test_version_changes_when_any_file_changes(make_rules, rule_yaml) -> None:
         version = load_ruleset(root).version
         assert version not in seen
         seen.add(version)
+
+
+def test_a_ruleset_pickles_for_remote_workers(precedence_rules) -> None:
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(precedence_rules))
+    frame = _frame(precedence_rules, [0, 1, 2, None])
+    assert copy.version == precedence_rules.version
+    assert evaluate(copy, frame).equals(evaluate(precedence_rules, frame))
