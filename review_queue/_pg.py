@@ -63,37 +63,49 @@ _CLAIM = {
 }
 
 _COPIED = ", ".join(SECOND_REVIEW_COPIED)
-# Plain psycopg parameters: decide is the hottest statement and runs on the driver directly
-# (SQLAlchemy's per-execution overhead was more than half of its client CPU time).
-_DECIDE = f"""
+
+
+def _decide_sql(sample: bool) -> str:
+    """The decide statement; the sampled variant also opens the blind second review."""
+    returned = f"id, kind, gold_decision, {_COPIED}" if sample else "id, kind, listing_id, run_id"
+    sampled = f"""
+    , sampled AS (
+        INSERT INTO cases ({_COPIED}, kind, seq, parent_id, required_role, exclude_moderator,
+                           state, enqueued_at, due_at)
+        SELECT {_COPIED}, 'second', 0, id, 'moderator', %(moderator)s, 'open', %(now)s,
+               %(second_due)s
+        FROM decided
+        WHERE kind = 'review' AND gold_decision IS NULL
+        ON CONFLICT (listing_id, run_id, kind, seq) DO NOTHING
+        RETURNING id
+    )""" if sample else ""
+    joined = "decided LEFT JOIN sampled ON true" if sample else "decided"
+    second = "sampled.id" if sample else "CAST(NULL AS bigint)"
+    return f"""
     WITH decided AS (
         UPDATE cases SET state = 'decided', decision = %(decision)s,
                reason_code = %(reason_code)s, note = %(note)s, decided_by = %(moderator)s,
                decided_at = %(now)s, lease_until = NULL
         WHERE id = %(case_id)s AND state = 'open' AND holder = %(moderator)s
           AND lease_until > %(now)s
-        RETURNING id, kind, gold_decision, {_COPIED}
-    ), sampled AS (
-        INSERT INTO cases ({_COPIED}, kind, seq, parent_id, required_role, exclude_moderator,
-                           state, enqueued_at, due_at)
-        SELECT {_COPIED}, 'second', 0, id, 'moderator', %(moderator)s, 'open', %(now)s,
-               %(second_due)s
-        FROM decided
-        WHERE CAST(%(sample)s AS boolean) AND kind = 'review' AND gold_decision IS NULL
-        ON CONFLICT (listing_id, run_id, kind, seq) DO NOTHING
-        RETURNING id
-    ), logged AS (
+        RETURNING {returned}
+    ){sampled}, logged AS (
         INSERT INTO audit_log (case_id, at, actor, action, detail)
         SELECT decided.id, %(now)s, %(moderator)s, 'decide',
                jsonb_build_object('decision', CAST(%(decision)s AS text),
                                   'reason_code', CAST(%(reason_code)s AS text),
                                   'note', CAST(%(note)s AS text),
-                                  'second_review_case_id', sampled.id)
-        FROM decided LEFT JOIN sampled ON true
+                                  'second_review_case_id', {second})
+        FROM {joined}
     )
-    SELECT decided.listing_id, decided.run_id, decided.kind, sampled.id
-    FROM decided LEFT JOIN sampled ON true
-"""
+    SELECT decided.listing_id, decided.run_id, decided.kind, {second}
+    FROM {joined}
+    """
+
+
+# Plain psycopg parameters: decide is the hottest statement and runs on the driver directly
+# (SQLAlchemy's per-execution overhead was more than half of its client CPU time).
+_DECIDE = {sample: _decide_sql(sample) for sample in (False, True)}
 
 
 def claim(
@@ -117,12 +129,11 @@ def decide(
         driver = fairy.driver_connection
         driver.autocommit = True  # one statement: atomic by itself, no BEGIN/COMMIT round trips
         try:
-            return driver.execute(
-                _DECIDE,
-                {"case_id": case_id, "moderator": moderator, "decision": decision,
-                 "reason_code": reason_code, "note": note, "now": now, "sample": sample,
-                 "second_due": second_due},
-            ).fetchone()
+            params = {"case_id": case_id, "moderator": moderator, "decision": decision,
+                      "reason_code": reason_code, "note": note, "now": now}
+            if sample:
+                params["second_due"] = second_due
+            return driver.execute(_DECIDE[sample], params).fetchone()
         finally:
             if not driver.closed:
                 driver.autocommit = False
