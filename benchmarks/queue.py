@@ -78,12 +78,14 @@ def _moderate(url: str, names: list[str], batch: int, barrier, results) -> None:
     threads = [threading.Thread(target=moderator, args=(name,)) for name in names]
     store.held(names[0])  # warm the pool and the statement cache before the clock starts
     barrier.wait()
+    cpu0 = time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    cpu = time.process_time() - cpu0
     store.close()
-    results.put(([i for ids in decided.values() for i in ids], errors))
+    results.put(([i for ids in decided.values() for i in ids], errors, cpu))
 
 
 def run(url: str, n_cases: int, moderators: int, batch: int, processes: int) -> dict:
@@ -109,7 +111,7 @@ def run(url: str, n_cases: int, moderators: int, batch: int, processes: int) -> 
     for w in workers:
         w.join()
 
-    ids = Counter(i for decided, _ in outcomes for i in decided)
+    ids = Counter(i for decided, _, _ in outcomes for i in decided)
     store = open_store(url)
     with store.engine.connect() as conn:
         open_left = conn.execute(text("SELECT count(*) FROM cases WHERE state = 'open'")).scalar()
@@ -124,7 +126,8 @@ def run(url: str, n_cases: int, moderators: int, batch: int, processes: int) -> 
         "per_s": sum(ids.values()) / elapsed,
         "double": sum(1 for c in ids.values() if c > 1) + dup_audit,
         "lost": (n_cases - len(ids)) + open_left + (n_cases - in_db),
-        "errors": [e for _, errs in outcomes for e in errs],
+        "errors": [e for _, errs, _ in outcomes for e in errs],
+        "client_cpu_ms": 1000 * sum(cpu for _, _, cpu in outcomes) / max(1, sum(ids.values())),
     }
 
 
@@ -156,11 +159,12 @@ def main() -> int:
 
     print(f"{args.moderators} moderators in {args.processes} processes, {args.cases} cases, "
           f"claim batch {args.batch}")
-    print(f"{'backend':<10} {'enqueue/s':>10} {'decisions':>10} {'claim+decide/s':>15} {'double':>7} {'lost':>5}")
+    print(f"{'backend':<10} {'enqueue/s':>10} {'decisions':>10} {'claim+decide/s':>15} "
+          f"{'client CPU ms/decision':>23} {'double':>7} {'lost':>5}")
     ok = True
     for name, r in results.items():
         print(f"{name:<10} {r['enqueue_per_s']:>10.0f} {r['decisions']:>10} {r['per_s']:>15.0f} "
-              f"{r['double']:>7} {r['lost']:>5}")
+              f"{r['client_cpu_ms']:>23.3f} {r['double']:>7} {r['lost']:>5}")
         for exc in r["errors"][:3]:
             print(f"  error: {exc!r}")
         ok = ok and r["double"] == 0 and r["lost"] == 0 and not r["errors"]
