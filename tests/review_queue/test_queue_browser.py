@@ -59,6 +59,8 @@ def test_login_claim_decide_by_keyboard_and_see_audit(served):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
+            page.set_default_timeout(20_000)  # CI machines are busy; real failures still fail
+            expect.set_options(timeout=20_000)
             page.goto(url)
             page.fill("#token", "rq_wrong")
             page.click("#login")
