@@ -122,3 +122,23 @@ def test_list_phrases_are_normalised_like_text_norm() -> None:
         "оплата вперед", "100 предоплата", "wнатsарр",
     ]
     assert normalise_phrases([]) == []
+
+
+def test_prefiltered_passes_equal_running_everything_everywhere() -> None:
+    """add_text_features skips costly passes on rows that cannot need them: same text_norm."""
+    from moderation.features.text import normalise_text
+    from moderation.synth.day import generate_day
+
+    listings, _ = generate_day(0, 1500, seed=3)
+    extra = pl.DataFrame({
+        "title": ["тел 62-61-71", None, "Стол 120 х 60", "8 9о5 12з 4 5б", "восемь 900 сто"],
+        "description": ["девять сот двадцать", "вотсап 912 345 67 8", None, "оплата 15 000 руб", ""],
+    })
+    frame = pl.concat([listings.select("title", "description"), extra])
+    out = add_text_features(frame)
+    raw = pl.concat_str(["title", "description"], separator=" ", ignore_nulls=True)
+    raw = pl.when(pl.col("title").is_null() & pl.col("description").is_null()).then(None).otherwise(raw)
+    expected = frame.select(normalise_text(raw).alias("text_norm"))["text_norm"]
+    assert out["text_norm"].to_list() == expected.to_list()
+    phones = frame.select(expected.str.contains(r"(?:^|\D)(?:[78]\d{10}|9\d{9}|89\d{8})(?:\D|$)"))
+    assert out["phone_in_text"].fill_null(False).to_list() == phones.to_series().fill_null(False).to_list()
