@@ -27,9 +27,9 @@ __all__ = ["SimConfig", "PolicyTeam", "simulate", "format_table", "DAY_COLUMNS"]
 DRIFT_PATTERN = "drift_delivery_phishing"
 
 DAY_COLUMNS = (
-    "day", "listings", "review_volume", "automation_rate", "auto_blocks", "block_precision",
+    "day", "listings", "review_volume", "automation_rate", "auto_blocks", "block_precision", "block_precision_raw",
     "violations_leaked", "leak_rate", "reviewed", "backlog", "rules_active", "rules_shadow",
-    "proposed", "promoted", "drift_listings", "drift_covered_shadow", "drift_covered_any", "model_version",
+    "proposed", "promoted", "drift_listings", "drift_covered_shadow", "drift_covered_mined", "drift_covered_any", "model_version",
     "seconds",
 )
 
@@ -40,6 +40,7 @@ class PolicyTeam:
 
     min_days_in_shadow: int = 1  # a rule must shadow at least one full day
     min_reviewed_hits: int = 5  # shadow hits on cases reviewers decided since it was proposed
+    min_reviewed_hits_approve: int = 30  # approve rules: a wrong approval leaks a violation
     min_precision: float = 0.98  # share of those a reviewer decided as the rule would
     max_daily_hit_share: float = 0.02  # a rule hitting more than 2 % of a day is sent back
 
@@ -94,28 +95,21 @@ def _train(settings, data, *, log: Callable[[str], None], promote: bool, trees: 
 
 
 def _reviewer_training_data(days_dir: Path, history: pl.DataFrame):
-    """Adapter: the decisions of past days as labelled rows for ``train_and_register``.
+    """Adapter: reviewer decisions as labelled rows for ``train_and_register``.
 
-    The warm-up days keep their labels; every simulated listing a moderator decided takes the
-    moderator's label (errors included), every other one the system's own final decision (an
-    automatic block is a violation, an approval is clean) — what a production team has.
+    The warm-up days keep their labels; every simulated listing a moderator decided adds the
+    moderator's label (errors included). Automatic decisions are not used as labels: a model
+    trained on its own decisions learns to trust itself (tried: it approved nearly everything).
     """
     from pipelines.train import TrainingData, read_history
 
     warm = read_history(days_dir / "warmup")
-    decided = history.filter((pl.col("decision") != "review") | pl.col("human_decision").is_not_null())
-    reason = (
-        pl.when(pl.col("human_decision").is_not_null()).then(pl.col("human_reason"))
-        .when(pl.col("decision") == "block").then(pl.lit("block"))
-        .otherwise(pl.lit("ok"))
-    )
-    labels = decided.select(reason.alias("reason"))["reason"]
-    features = pl.concat([warm.features, decided.select(warm.features.columns)], how="vertical_relaxed")
-    reasons = pl.concat([warm.reasons, labels])
-    n_human = int(decided["human_decision"].is_not_null().sum())
+    reviewed = history.filter(pl.col("human_decision").is_not_null())
+    features = pl.concat([warm.features, reviewed.select(warm.features.columns)], how="vertical_relaxed")
+    reasons = pl.concat([warm.reasons, reviewed["human_reason"].alias("reason")])
     return TrainingData(
         features=features, labels=(reasons != "ok").to_numpy().astype(np.int8), reasons=reasons,
-        source=f"warm-up days + {n_human:,} reviewer decisions + {decided.height - n_human:,} automatic decisions",
+        source=f"warm-up days + {reviewed.height:,} reviewer decisions",
     )
 
 
@@ -160,7 +154,7 @@ def _moderate(store, clock: _Clock, truth: dict[str, tuple[str, str]], cfg: SimC
 
 
 def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConfig,
-                   proposed_on: dict[str, dt.date], log) -> list[str]:
+                   proposed_on: dict[str, dt.date], start: dt.date, log) -> list[str]:
     """Promote the shadow rules whose shadow hits agree with reviewers (the stated criteria)."""
     from moderation.rules import load_ruleset
     from pipelines.suggest import promote_rule
@@ -169,12 +163,15 @@ def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConf
     promoted = []
     last_day = history.filter(pl.col("day") == history["day"].max())
     for rule in ruleset.shadow:
-        since = proposed_on.get(rule.id)
-        if since is None or (today - since).days < cfg.policy.min_days_in_shadow:
+        since = proposed_on.get(rule.id, start)  # shadow rules shipped with the rules: since day 1
+        if (today - since).days < cfg.policy.min_days_in_shadow and rule.id in proposed_on:
             continue
-        after = history.filter((pl.col("day") > since) & pl.col("shadow_hits").list.contains(rule.id))
+        after = history.filter((pl.col("day") >= since) & pl.col("shadow_hits").list.contains(rule.id))
+        if rule.id in proposed_on:  # hits after the proposal only: out of sample
+            after = after.filter(pl.col("day") > since)
         reviewed = after.filter(pl.col("human_decision").is_not_null())
-        if reviewed.height < cfg.policy.min_reviewed_hits:
+        need = cfg.policy.min_reviewed_hits_approve if rule.action == "approve" else cfg.policy.min_reviewed_hits
+        if reviewed.height < need:
             continue
         outcome = "approve" if rule.action == "approve" else "block"
         precision = float((reviewed["human_decision"] == outcome).mean())
@@ -186,9 +183,15 @@ def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConf
     return promoted
 
 
-def _day_metrics(day: int, scored: pl.DataFrame, ruleset, proposed_ids: set[str]) -> dict:
+def _day_metrics(day: int, scored: pl.DataFrame, ruleset, proposed_ids: set[str],
+                 loop_ids: set[str] | None = None) -> dict:
+    """One row of the per-day table. ``proposed_ids``: rules the loop mined; ``loop_ids``: block
+    rules that were shadow when the run started or came out of the loop (coverage of the scam)."""
     auto = scored.filter(pl.col("decision") != "review")
     blocks = auto.filter(pl.col("decision") == "block")
+    # The generator flips a few labels on purpose (annotation noise); precision is measured on
+    # the listings whose label was not flipped, the raw figure is kept beside it.
+    clean_blocks = blocks.filter(~pl.col("label_noise")) if "label_noise" in blocks.columns else blocks
     approved = auto.filter(pl.col("decision") == "approve")
     drift = scored.filter(pl.col("pattern") == DRIFT_PATTERN)
     promoted = list(proposed_ids)
@@ -207,13 +210,15 @@ def _day_metrics(day: int, scored: pl.DataFrame, ruleset, proposed_ids: set[str]
         "review_volume": scored.height - auto.height,
         "automation_rate": auto.height / scored.height if scored.height else 0.0,
         "auto_blocks": blocks.height,
-        "block_precision": float((blocks["violation"] != "ok").mean()) if blocks.height else 1.0,
+        "block_precision": float((clean_blocks["violation"] != "ok").mean()) if clean_blocks.height else 1.0,
+        "block_precision_raw": float((blocks["violation"] != "ok").mean()) if blocks.height else 1.0,
         "violations_leaked": int((approved["violation"] != "ok").sum()),
         "leak_rate": float((approved["violation"] != "ok").mean()) if approved.height else 0.0,
         "rules_active": len(ruleset.active),
         "rules_shadow": len(ruleset.shadow),
         "drift_listings": drift.height,
-        "drift_covered_shadow": covered(drift, promoted),
+        "drift_covered_shadow": covered(drift, sorted(loop_ids if loop_ids is not None else proposed_ids)),
+        "drift_covered_mined": covered(drift, promoted),
         "drift_covered_any": covered(drift, None),
     }
 
@@ -254,6 +259,8 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
     rows: list[dict] = []
     proposed_on: dict[str, dt.date] = {}
     drift_index = cfg.warmup_days + cfg.drift_day  # the generator counts days from 1
+    first_day = DEFAULT_START + dt.timedelta(days=cfg.warmup_days)
+    initial_shadow = {r.id for r in load_ruleset(settings.rules_dir).shadow}
     try:
         for day in range(1, cfg.days + 1):
             t0 = time.perf_counter()
@@ -273,7 +280,7 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
             features = add_features(listings, compute_day_stats(listings))
             scored = features.join(
                 decisions.select("listing_id", "decision", "decided_by", "rule_hits", "shadow_hits"), on="listing_id"
-            ).join(truth.select("listing_id", "violation", "pattern"), on="listing_id").with_columns(
+            ).join(truth.select("listing_id", "violation", "pattern", "label_noise"), on="listing_id").with_columns(
                 pl.lit(date).alias("day")
             )
 
@@ -295,10 +302,11 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
                              history=history, since=since.date().isoformat(), today=date)
             for cand in result.proposed:
                 proposed_on[cand.id] = date
-            promoted = _policy_review(settings, history, date, cfg, proposed_on, log)
+            promoted = _policy_review(settings, history, date, cfg, proposed_on, first_day, log)
 
             ruleset = load_ruleset(settings.rules_dir)
-            metrics = _day_metrics(day, scored, ruleset, set(proposed_on))
+            loop_ids = {r.id for r in ruleset.rules if r.action == "block"} & (initial_shadow | set(proposed_on))
+            metrics = _day_metrics(day, scored, ruleset, set(proposed_on), loop_ids)
             metrics |= {
                 "reviewed": len(done),
                 "backlog": report.get("review_cases_added", 0) - len(done),
@@ -324,11 +332,12 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
 
 
 def _line(m: dict) -> str:
-    cov = m["drift_covered_shadow"]
+    cov, mined = m["drift_covered_shadow"], m["drift_covered_mined"]
     return (f"day {m['day']:>2}: review {m['review_volume']:>6,}  automation {m['automation_rate']:.3f}  "
             f"block precision {m['block_precision']:.4f}  leaked {m['violations_leaked']:>4}  "
             f"rules {m['rules_active']}/{m['rules_shadow']}  proposed {m['proposed']}  promoted {m['promoted']}  "
-            f"drift {m['drift_listings']} ({'-' if cov is None else f'{cov:.0%}'} by promoted rules)  {m['seconds']:.0f}s")
+            f"drift {m['drift_listings']} ({'-' if cov is None else f'{cov:.0%}'} by shadow/loop rules, "
+            f"{'-' if mined is None else f'{mined:.0%}'} by mined ones)  {m['seconds']:.0f}s")
 
 
 def _summary(table: pl.DataFrame, cfg: SimConfig, seconds: float) -> dict:
@@ -360,6 +369,7 @@ def format_table(summary: dict) -> str:
     table = pl.DataFrame(summary["days"]).select(
         "day", "review_volume", "automation_rate", "block_precision", "violations_leaked",
         "rules_active", "rules_shadow", "proposed", "promoted", "drift_listings", "drift_covered_shadow",
+        "drift_covered_mined",
     )
     with pl.Config(tbl_rows=100, tbl_cols=20, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
                    float_precision=3, tbl_width_chars=200):
@@ -372,7 +382,7 @@ def format_table(summary: dict) -> str:
         f"({'OK' if checks['review_volume_halved'] else 'NOT MET'}: <= 0.50)",
         f"lowest automatic-block precision: {summary['min_block_precision']:.4f} "
         f"({'OK' if checks['block_precision_at_least_0.99'] else 'NOT MET'}: >= 0.99)",
-        f"new scam covered by a promoted shadow rule on day {summary['drift_covered_day']} "
+        f"new scam covered (>= 50 % of its listings) by a shadow rule on day {summary['drift_covered_day']} "
         f"({summary['days_to_cover_drift']} day(s) after it appeared; "
         f"{'OK' if checks['drift_covered_within_2_days'] else 'NOT MET'}: <= 2)",
     ]
@@ -398,7 +408,8 @@ def _plots(table: pl.DataFrame, cfg: SimConfig, out: Path) -> None:
     axes[1, 0].plot(days, table["rules_shadow"].to_list(), marker="o", label="shadow")
     axes[1, 0].legend()
     axes[1, 0].set_title("rules")
-    axes[1, 1].plot(days, table["drift_covered_shadow"].fill_null(0).to_list(), marker="o", label="by promoted rules")
+    axes[1, 1].plot(days, table["drift_covered_shadow"].fill_null(0).to_list(), marker="o", label="by shadow/loop rules")
+    axes[1, 1].plot(days, table["drift_covered_mined"].fill_null(0).to_list(), marker="s", label="by mined rules")
     axes[1, 1].plot(days, table["drift_covered_any"].fill_null(0).to_list(), marker="x", label="by any rule")
     axes[1, 1].axvline(cfg.drift_day, color="red", linestyle=":")
     axes[1, 1].legend()

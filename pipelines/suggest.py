@@ -38,6 +38,7 @@ __all__ = [
     "write_report",
 ]
 
+_DESCRIBE_OK = "Sellers whose listings reviewers approved again and again, over several days, and never blocked."
 _DESCRIBE = {
     "phones": "Phone numbers reviewers blocked again and again for `{reason}` (form or text).",
     "sellers": "Seller accounts reviewers blocked again and again for `{reason}`.",
@@ -127,13 +128,13 @@ def _render_candidate(cand: Candidate, reviewed: pl.DataFrame, declared: list[st
         kind = {"phones": "phone", "sellers": "seller"}.get(group, "phrase")
         condition = list_rule_condition(list_name, kind)
         list_path = rules_dir / "lists" / f"{list_name}.txt"
-        header = f"# Proposed by `moderation rules suggest` on {today}: {cand.reason_code}, {window}.\n"
+        header = f"# Proposed by `moderation rules suggest` on {today}: {cand.reason_code} ({cand.action}), {window}.\n"
         values = [v for _, v in cand.entries]
         if kind == "phone":  # the form field holds '+7...' while text_phone holds '7...'
             values = values + [f"+{v}" for v in values]
         _write(list_path, header + "\n".join(values) + "\n")
         written.append(list_path)
-        description = _DESCRIBE[group].format(reason=cand.reason_code)
+        description = _DESCRIBE_OK if cand.action == "approve" else _DESCRIBE[group].format(reason=cand.reason_code)
         fields = used_fields(condition, declared)
     else:
         condition = cand.condition

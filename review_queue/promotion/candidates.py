@@ -31,10 +31,17 @@ _GROUP = {"phone": "phones", "seller": "sellers", "handle": "phrases", "email": 
 
 
 class EntityCriteria:
-    """What one recurring entity must show before it is even grouped into a list candidate."""
+    """What one recurring entity must show before it is even grouped into a list candidate.
 
-    def __init__(self, min_cases: int = 3, max_approvals: int = 0, min_block_share: float = 1.0) -> None:
+    Blocked entities: ``min_cases`` cases, at most ``max_approvals`` approvals, every block for
+    the same reason. Trusted sellers (approve list): ``min_approvals_ok`` approvals over
+    ``min_days_ok`` days and never a block.
+    """
+
+    def __init__(self, min_cases: int = 3, max_approvals: int = 0, min_block_share: float = 1.0,
+                 min_approvals_ok: int = 3, min_days_ok: int = 2) -> None:
         self.min_cases, self.max_approvals, self.min_block_share = min_cases, max_approvals, min_block_share
+        self.min_approvals_ok, self.min_days_ok = min_approvals_ok, min_days_ok
 
 
 def list_group(kind: str) -> str:
@@ -42,12 +49,18 @@ def list_group(kind: str) -> str:
 
 
 def _entity_candidates(entities: pl.DataFrame, crit: EntityCriteria, known: set[str], stamp: str) -> tuple[list[Candidate], pl.DataFrame]:
-    strong = entities.filter(
-        (pl.col("cases") >= crit.min_cases)
+    blocked = (
+        (pl.col("blocks") > 0)
+        & (pl.col("cases") >= crit.min_cases)
         & (pl.col("approvals") <= crit.max_approvals)
         & (pl.col("same_reason") >= crit.min_block_share * pl.col("blocks"))
-        & ~pl.col("value").is_in(list(known))
-        & ~pl.col("entry").is_in(list(known))
+    )
+    trusted = (
+        (pl.col("kind") == "seller") & (pl.col("blocks") == 0)
+        & (pl.col("approvals") >= crit.min_approvals_ok) & (pl.col("days") >= crit.min_days_ok)
+    )
+    strong = entities.filter(
+        (blocked | trusted) & ~pl.col("value").is_in(list(known)) & ~pl.col("entry").is_in(list(known))
     ).with_columns(pl.col("kind").replace_strict(_GROUP).alias("group"))
     out = []
     for (reason, group), part in strong.group_by("reason_code", "group", maintain_order=True):
@@ -58,6 +71,7 @@ def _entity_candidates(entities: pl.DataFrame, crit: EntityCriteria, known: set[
         kinds = sorted({r["kind"] for r in rows})
         out.append(Candidate(
             id=list_name, kind="list", reason_code=reason, condition=condition, entries=entries,
+            action="approve" if reason == "ok" else "block",
             origin=f"recurring {', '.join(kinds)} ({len(rows)} entries)",
             evidence={"list_kind": "phone" if group == "phones" else "seller" if group == "sellers" else "phrase"},
         ))

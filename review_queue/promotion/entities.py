@@ -190,6 +190,7 @@ def mine_entities(decisions: pl.DataFrame, *, min_cases: int = 2, **extract_opti
 
     Support counts cases, blocks, blocks with the dominant reason, distinct sellers and days;
     counter-evidence is the number of cases with the same entity that a reviewer approved.
+    Entities reviewers never blocked come back with reason ``ok`` (trusted: approve lists).
     """
     if not decisions.height:
         return pl.DataFrame(schema=ENTITY_COLUMNS)
@@ -220,11 +221,15 @@ def mine_entities(decisions: pl.DataFrame, *, min_cases: int = 2, **extract_opti
             pl.col("listing_id").sort().alias("listing_ids"),
             pl.col("reason_code").filter(block).alias("_reasons"),
         )
-        .filter((pl.col("cases") >= min_cases) & (pl.col("blocks") > 0))
+        .filter(pl.col("cases") >= min_cases)
         .with_columns(
             pl.col("_reasons").list.eval((pl.element() == pl.element().mode().sort().first()).sum())
             .list.first().cast(pl.Int64).alias("same_reason"),
             pl.col("kind").replace_strict({k: v[1] for k, v in ENTITY_KINDS.items()}).alias("list_name"),
+        )
+        .with_columns(  # never blocked: a trusted entity (an approve-list candidate)
+            pl.col("reason_code").fill_null("ok"),
+            pl.col("same_reason").fill_null(0),
         )
     )
     return grouped.select(list(ENTITY_COLUMNS)).cast(ENTITY_COLUMNS).sort(

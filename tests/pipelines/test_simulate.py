@@ -20,6 +20,7 @@ def _scored() -> pl.DataFrame:
         "decision": ["block", "block", "approve", "approve", "review", "review"],
         "violation": ["spam", "ok", "ok", "fake_job", "ok", "prepayment_scam"],
         "pattern": ["", "", "", "", "drift_delivery_phishing", "drift_delivery_phishing"],
+        "label_noise": [False, False, False, False, False, False],
         "rule_hits": [["a"], [], [], [], [], []],
         "shadow_hits": [[], [], [], [], ["promoted_x"], []],
     })
@@ -28,9 +29,15 @@ def _scored() -> pl.DataFrame:
 def test_day_metrics_measure_against_truth():
     m = _day_metrics(3, _scored(), _Rules(4, 2), {"promoted_x"})
     assert m["review_volume"] == 2 and m["automation_rate"] == pytest.approx(4 / 6)
-    assert m["block_precision"] == 0.5 and m["violations_leaked"] == 1 and m["leak_rate"] == 0.5
+    assert m["block_precision"] == m["block_precision_raw"] == 0.5
+    assert m["violations_leaked"] == 1 and m["leak_rate"] == 0.5
+    noisy = _scored().with_columns(pl.Series("label_noise", [False, True, False, False, False, False]))
+    m2 = _day_metrics(3, noisy, _Rules(4, 2), {"promoted_x"})
+    assert m2["block_precision"] == 1.0 and m2["block_precision_raw"] == 0.5
     assert (m["rules_active"], m["rules_shadow"]) == (4, 2)
     assert m["drift_listings"] == 2 and m["drift_covered_shadow"] == 0.5 and m["drift_covered_any"] == 0.5
+    assert m["drift_covered_mined"] == 0.5
+    assert _day_metrics(3, _scored(), _Rules(4, 2), set(), {"other"})["drift_covered_shadow"] == 0.0
 
 
 def _table(review, precision, covered) -> pl.DataFrame:
@@ -38,7 +45,8 @@ def _table(review, precision, covered) -> pl.DataFrame:
     return pl.DataFrame({c: [0] * n for c in DAY_COLUMNS}).with_columns(
         day=pl.Series(range(1, n + 1)), review_volume=pl.Series(review),
         block_precision=pl.Series(precision, dtype=pl.Float64), drift_covered_shadow=pl.Series(covered, dtype=pl.Float64),
-        drift_covered_any=pl.Series(covered, dtype=pl.Float64), automation_rate=pl.Series([0.9] * n),
+        drift_covered_any=pl.Series(covered, dtype=pl.Float64), drift_covered_mined=pl.Series(covered, dtype=pl.Float64),
+        automation_rate=pl.Series([0.9] * n),
         model_version=pl.Series(["fraud/1"] * n), seconds=pl.Series([1.0] * n),
     )
 
