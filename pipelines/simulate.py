@@ -43,6 +43,7 @@ class PolicyTeam:
     min_reviewed_hits_approve: int = 30  # approve rules: a wrong approval leaks a violation
     min_precision: float = 0.98  # share of those a reviewer decided as the rule would
     max_daily_hit_share: float = 0.02  # a rule hitting more than 2 % of a day is sent back
+    spot_check: int = 60  # shadow hits nobody reviewed, sampled to moderators per rule and evening
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,13 @@ def _moderate(store, clock: _Clock, truth: dict[str, tuple[str, str]], cfg: SimC
 
 
 def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConfig,
-                   proposed_on: dict[str, dt.date], start: dt.date, log) -> list[str]:
-    """Promote the shadow rules whose shadow hits agree with reviewers (the stated criteria)."""
+                   proposed_on: dict[str, dt.date], start: dt.date, rng: np.random.Generator, log) -> list[str]:
+    """Promote the shadow rules whose shadow hits agree with reviewers (the stated criteria).
+
+    Reviewers only see the listings the system sent them, so the team also sends a random
+    sample of each rule's other shadow hits to moderators (a spot check, same error rate):
+    precision is measured on every reviewed hit plus that sample.
+    """
     from moderation.rules import load_ruleset
     from pipelines.suggest import promote_rule
 
@@ -164,22 +170,28 @@ def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConf
     last_day = history.filter(pl.col("day") == history["day"].max())
     for rule in ruleset.shadow:
         since = proposed_on.get(rule.id, start)  # shadow rules shipped with the rules: since day 1
-        if (today - since).days < cfg.policy.min_days_in_shadow and rule.id in proposed_on:
+        if rule.id in proposed_on and (today - since).days < cfg.policy.min_days_in_shadow:
             continue
         after = history.filter((pl.col("day") >= since) & pl.col("shadow_hits").list.contains(rule.id))
         if rule.id in proposed_on:  # hits after the proposal only: out of sample
             after = after.filter(pl.col("day") > since)
         reviewed = after.filter(pl.col("human_decision").is_not_null())
-        need = cfg.policy.min_reviewed_hits_approve if rule.action == "approve" else cfg.policy.min_reviewed_hits
-        if reviewed.height < need:
-            continue
+        others = after.filter(pl.col("human_decision").is_null())
+        sample = others.sample(min(others.height, cfg.policy.spot_check), seed=int(rng.integers(1 << 31)))
         outcome = "approve" if rule.action == "approve" else "block"
-        precision = float((reviewed["human_decision"] == outcome).mean())
+        truly = (sample["violation"] == "ok") if outcome == "approve" else (sample["violation"] != "ok")
+        slips = pl.Series(rng.random(sample.height) < cfg.error_rate)
+        agree = (reviewed["human_decision"] == outcome).to_list() + (truly ^ slips).to_list()
+        need = cfg.policy.min_reviewed_hits_approve if rule.action == "approve" else cfg.policy.min_reviewed_hits
+        if len(agree) < need:
+            continue
+        precision = sum(agree) / len(agree)
         share = float(last_day["shadow_hits"].list.contains(rule.id).mean()) if last_day.height else 0.0
         if precision >= cfg.policy.min_precision and share <= cfg.policy.max_daily_hit_share:
             promote_rule(settings.rules_dir, rule.id, who="sim-policy-team", today=today)
             promoted.append(rule.id)
-            log(f"  policy team promoted {rule.id} ({reviewed.height} reviewed shadow hits, precision {precision:.3f})")
+            log(f"  policy team promoted {rule.id} ({reviewed.height} reviewed + {sample.height} spot-checked "
+                f"shadow hits, precision {precision:.3f})")
     return promoted
 
 
@@ -302,7 +314,7 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
                              history=history, since=since.date().isoformat(), today=date)
             for cand in result.proposed:
                 proposed_on[cand.id] = date
-            promoted = _policy_review(settings, history, date, cfg, proposed_on, first_day, log)
+            promoted = _policy_review(settings, history, date, cfg, proposed_on, first_day, rng, log)
 
             ruleset = load_ruleset(settings.rules_dir)
             loop_ids = {r.id for r in ruleset.rules if r.action == "block"} & (initial_shadow | set(proposed_on))

@@ -26,7 +26,7 @@ class Criteria:
     min_days: int = 1  # distinct days the support spans
     min_sellers: int = 1  # distinct sellers (a single seller is a seller ban, not a pattern)
     max_overlap: float = 0.8  # share of hits existing rules or better candidates already catch
-    max_new_blocks_share: float = 0.01  # would-be blocks of auto-approved listings, per listing
+    max_new_blocks_share: float = 0.002  # would-be blocks of auto-approved listings (unverified), per listing
     min_support_approve: int = 50  # approve rules: reviewer approvals they would have made
     min_precision_approve: float = 0.985  # approve rules: share of reviewed hits reviewers approved
 
