@@ -208,16 +208,26 @@ _CONTACT_HINTS = [
     "@", "собака", "(at)", "[at]", "http", "www", "t.me", "wa.me", "vk.", ".рф", "тг", "tg", "телег",
     "telegram", " инст", "insta", " ник", *(f".{tld}" for tld in _TLDS), *(f". {tld}" for tld in _TLDS),
 ]
-# Stems without which _MESSENGER_RE cannot match (on text_norm).
-_MESSENGER_HINTS = sorted({_fold(w)[:3] for w in _MESSENGERS_LONG + _MESSENGERS_SHORT})
+# Literals without which _MESSENGER_RE cannot match (on text_norm): the long names themselves,
+# the short ones with the space that must border them.
+_MESSENGER_HINTS = sorted(
+    {_fold(w) for w in _MESSENGERS_LONG}
+    | {f" {_fold(w)}" for w in _MESSENGERS_SHORT}
+    | {f"{_fold(w)} " for w in _MESSENGERS_SHORT}
+)
 _SIGNALS = ("phone_in_text", "hidden_phone", "handle_in_text", "email_in_text", "link_in_text",
             "messenger_mention")
 
 
 def _on_rows(frame: pl.DataFrame, mask: pl.Expr, exprs: list[pl.Expr]) -> pl.DataFrame:
-    """Evaluate ``exprs`` on the rows where ``mask`` holds; null elsewhere; frame order kept."""
-    subset = frame.filter(mask).select("__i", *exprs)
-    return frame.select("__i").join(subset, on="__i", how="left", maintain_order="left").drop("__i")
+    """Evaluate ``exprs`` on the rows where ``mask`` holds; null elsewhere; frame order kept.
+
+    Only the columns the expressions read are filtered (copying long texts costs as much as a
+    regex pass)."""
+    needed = sorted({"__i", *(n for e in [mask, *exprs] for n in e.meta.root_names())})
+    narrow = frame.select(needed)
+    subset = narrow.filter(mask).select("__i", *exprs)
+    return narrow.select("__i").join(subset, on="__i", how="left", maintain_order="left").drop("__i")
 
 
 def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
@@ -249,32 +259,40 @@ def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
         pl.col("text_norm").str.count_matches(r"\d").cast(pl.Int64).alias("text_digit_count")
     )
     norm = pl.col("text_norm")
-    digits_only = norm.str.replace_all(r"[^\d]", "")
     phone = norm.str.extract(_PHONE_RE, 1)
-    glued = low.str.count_matches(_GLUED_DIGITS_RE)
-    # A phone needs ten digits, a local number six and a call word: other rows skip these passes.
     count = pl.col("text_digit_count")
-    digit_rich = _on_rows(staged, (count >= 10) | ((count >= 6) & norm.str.contains_any(_CALL_HINTS)), [
+    # Each signal runs only where it can fire: a phone needs a run of ten digits, a spread-out
+    # phone ten digits in the text, a local number six digits and a call word.
+    phones = _on_rows(staged, norm.str.contains(r"\d{10}"), [
         pl.when(phone.str.len_chars() == 10).then(pl.lit("7") + phone)
         .otherwise(pl.lit("7") + phone.str.slice(1)).alias("text_phone"),
         phone.is_not_null().alias("phone_in_text"),
-        (
-            ((glued >= 2) & digits_only.str.contains(r"[78]9\d{9}|9\d{9}"))
-            | digits_only.str.contains(r"^[78]9\d{9}$")
-            | norm.str.contains(_LOCAL_PHONE_RE)
-        ).alias("hidden_phone"),
     ])
-    messenger = _on_rows(staged, norm.str.contains_any(_MESSENGER_HINTS), [
+    # "The digits of the text, read in order, contain a phone" without building that string:
+    spread = _on_rows(staged, (count >= 10) & norm.str.contains(r"9(?:\D*\d){9}"), [
+        (
+            norm.str.contains(r"^\D*[78]\D*9(?:\D*\d){9}\D*$")  # all its digits are one phone
+            | (low.str.count_matches(_GLUED_DIGITS_RE) >= 2)  # or digits glued into words
+        ).alias("spread"),
+    ])
+    local = _on_rows(staged, (count >= 6) & norm.str.contains_any(_CALL_HINTS), [
+        norm.str.contains(_LOCAL_PHONE_RE).alias("local"),
+    ])
+    hidden = pl.DataFrame({
+        "hidden_phone": spread["spread"].fill_null(False) | local["local"].fill_null(False),
+    })
+    lone_short = norm.is_in([_fold(w) for w in _MESSENGERS_SHORT])  # the whole text is "тг"
+    messenger = _on_rows(staged, norm.str.contains_any(_MESSENGER_HINTS) | lone_short, [
         norm.str.contains(_MESSENGER_RE).alias("messenger_mention")
     ])
     present = staged["text_norm"].is_not_null()
     features = pl.DataFrame([
         staged["text_norm"],
         staged["text_digit_count"],
-        digit_rich["text_phone"],
+        phones["text_phone"],
         *[
             pl.select(pl.when(present).then(frame[name].fill_null(False))).to_series().alias(name)
-            for frame, name in [(digit_rich, "phone_in_text"), (digit_rich, "hidden_phone"),
+            for frame, name in [(phones, "phone_in_text"), (hidden, "hidden_phone"),
                                 (hinted, "handle_in_text"), (hinted, "email_in_text"),
                                 (hinted, "link_in_text"), (messenger, "messenger_mention")]
         ],

@@ -60,6 +60,7 @@ def test_text_norm(text: str, norm: str) -> None:
         ("WhatsApp", "messenger_mention"),
         ("вaцaп", "messenger_mention"),  # Latin а
         ("в тг", "messenger_mention"),
+        ("ТГ", "messenger_mention"),
     ],
 )
 def test_contact_signals_found(text: str, feature: str) -> None:
