@@ -93,8 +93,14 @@ def test(path: Path = typer.Argument(None, help="Rules directory or one rule fil
         raise SystemExit(1)  # typer.Exit is swallowed by main()'s standalone_mode=False
 
 
-def _read_features(path: Path):
-    """A dump -> typed listings (bad rows skipped, as the daily run quarantines them) -> features."""
+def _read_features(path: Path, only_id: str | None = None):
+    """A dump -> typed listings (bad rows skipped, as the daily run quarantines them) -> features.
+
+    Day figures (category medians, earlier copies) always come from the whole dump; with
+    ``only_id`` the features are computed for that listing alone.
+    """
+    import polars as pl
+
     from moderation.features import add_features, compute_day_stats
     from moderation.ingest import open_dump
     from moderation.validate import validate_batch
@@ -102,7 +108,10 @@ def _read_features(path: Path):
     dump = open_dump(path)
     raw = dump.scan().collect()
     listings, _quarantine = validate_batch(raw, source_file=str(path), row_offset=0)
-    return add_features(listings, compute_day_stats(listings))
+    stats = compute_day_stats(listings)
+    if only_id is not None:
+        listings = listings.filter(pl.col("listing_id") == only_id)
+    return add_features(listings, stats)
 
 
 def _read_truth(path: Path):
@@ -134,7 +143,7 @@ def explain_cmd(
     from moderation.rules.explain import explain, format_explanation
 
     ruleset = _load(rules_dir)
-    features = _read_features(input)
+    features = _read_features(input, only_id=listing_id)
     try:
         exp = explain(ruleset, features, listing_id)
     except KeyError:
