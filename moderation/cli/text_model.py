@@ -50,7 +50,12 @@ def train(
     ),
     max_length: int = typer.Option(128, "--max-length", min=8, help="Tokens per listing text."),
     batch_size: int = typer.Option(16, "--batch-size", min=1),
-    learning_rate: float = typer.Option(1e-4, "--lr"),
+    learning_rate: float = typer.Option(
+        1e-4, "--lr", help="Learning rate of the fine-tuned encoder layers."
+    ),
+    head_learning_rate: float = typer.Option(
+        2e-3, "--head-lr", help="Learning rate of the new classification head."
+    ),
     threads: int = typer.Option(2, "--threads", min=1, help="torch CPU threads."),
     seed: int = typer.Option(0, "--seed"),
     mlflow: bool = typer.Option(
@@ -62,7 +67,7 @@ def train(
     from pipelines.train_text import log_text_model, run_train_text
 
     config = TrainConfig(
-        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, head_learning_rate=head_learning_rate,
         trainable_layers=None if trainable_layers < 0 else trainable_layers, keep_layers=keep_layers, max_length=max_length,
         seed=seed, num_threads=threads,
     )  # fmt: skip

@@ -30,7 +30,8 @@ class TrainConfig:
 
     epochs: int = 2
     batch_size: int = 16
-    learning_rate: float = 1e-4
+    learning_rate: float = 1e-4  # for the fine-tuned encoder layers
+    head_learning_rate: float = 2e-3  # for the new, randomly initialised classification head
     weight_decay: float = 0.01
     trainable_layers: int | None = 2  # top encoder layers that learn (None: the whole model)
     keep_layers: int | None = None  # keep only the encoder's first N layers (None: all)
@@ -183,11 +184,24 @@ def _freeze_lower_layers(model, trainable_layers: int) -> None:
             p.requires_grad = False
 
 
+# Parameter names of the classification head transformers adds on top of an encoder.
+_HEAD_PREFIXES = ("classifier", "score", "pre_classifier")
+
+
 def _fit(model, tokenizer, texts, labels, config: TrainConfig, on_epoch) -> list[float]:
     import torch
 
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+    head, body = [], []
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            (head if name.startswith(_HEAD_PREFIXES) else body).append(p)
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": body, "lr": config.learning_rate},
+            {"params": head, "lr": config.head_learning_rate},
+        ],
+        weight_decay=config.weight_decay,
+    )
     rng = np.random.default_rng(config.seed)
     y = torch.as_tensor(labels, dtype=torch.long)
     losses: list[float] = []
