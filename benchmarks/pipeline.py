@@ -24,6 +24,7 @@ The machine may be shared: figures taken while other jobs run are pessimistic.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -102,10 +103,8 @@ class TreePeak:
                 return
             total = 0
             for proc in procs:
-                try:
+                with contextlib.suppress(psutil.Error):  # a process may end between list and read
                     total += proc.memory_info().rss
-                except psutil.Error:
-                    pass
             self.peak = max(self.peak, total)
             self._stop.wait(self.every)
 
