@@ -44,13 +44,14 @@ class PolicyTeam:
     min_precision: float = 0.98  # share of those a reviewer decided as the rule would
     max_daily_hit_share: float = 0.02  # a rule hitting more than 2 % of a day is sent back
     spot_check: int = 60  # shadow hits nobody reviewed, sampled to moderators per rule and evening
+    demote_below: float = 0.95  # a promoted rule whose daily spot check falls below this goes back to shadow
 
 
 @dataclass(frozen=True)
 class SimConfig:
     days: int = 14
     drift_day: int = 4  # 1-based simulated day the new scam appears
-    listings_per_day: int = 20_000
+    listings_per_day: int = 10_000  # a 14-day run takes about 10 minutes on 2 busy cores
     seed: int = 7
     warmup_days: int = 2  # labelled history the first model trains on (before day 1)
     moderators: int = 6
@@ -168,6 +169,7 @@ def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConf
     ruleset = load_ruleset(settings.rules_dir)
     promoted = []
     last_day = history.filter(pl.col("day") == history["day"].max())
+    _monitor_active(settings, ruleset, last_day, today, cfg, proposed_on, rng, log)
     for rule in ruleset.shadow:
         since = proposed_on.get(rule.id, start)  # shadow rules shipped with the rules: since day 1
         if rule.id in proposed_on and (today - since).days < cfg.policy.min_days_in_shadow:
@@ -177,11 +179,9 @@ def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConf
             after = after.filter(pl.col("day") > since)
         reviewed = after.filter(pl.col("human_decision").is_not_null())
         others = after.filter(pl.col("human_decision").is_null())
-        sample = others.sample(min(others.height, cfg.policy.spot_check), seed=int(rng.integers(1 << 31)))
         outcome = "approve" if rule.action == "approve" else "block"
-        truly = (sample["violation"] == "ok") if outcome == "approve" else (sample["violation"] != "ok")
-        slips = pl.Series(rng.random(sample.height) < cfg.error_rate)
-        agree = (reviewed["human_decision"] == outcome).to_list() + (truly ^ slips).to_list()
+        checked = _spot_check(others, rule.action, cfg.policy.spot_check, cfg.error_rate, rng)
+        agree = (reviewed["human_decision"] == outcome).to_list() + checked
         need = cfg.policy.min_reviewed_hits_approve if rule.action == "approve" else cfg.policy.min_reviewed_hits
         if len(agree) < need:
             continue
@@ -190,9 +190,35 @@ def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConf
         if precision >= cfg.policy.min_precision and share <= cfg.policy.max_daily_hit_share:
             promote_rule(settings.rules_dir, rule.id, who="sim-policy-team", today=today)
             promoted.append(rule.id)
-            log(f"  policy team promoted {rule.id} ({reviewed.height} reviewed + {sample.height} spot-checked "
+            log(f"  policy team promoted {rule.id} ({reviewed.height} reviewed + {len(checked)} spot-checked "
                 f"shadow hits, precision {precision:.3f})")
     return promoted
+
+
+def _spot_check(hits: pl.DataFrame, action: str, size: int, error_rate: float, rng: np.random.Generator) -> list[bool]:
+    """Moderators' verdicts on a random sample of a rule's hits: does each deserve the action?"""
+    sample = hits.sample(min(hits.height, size), seed=int(rng.integers(1 << 31)))
+    truly = (sample["violation"] == "ok") if action == "approve" else (sample["violation"] != "ok")
+    slips = pl.Series(rng.random(sample.height) < error_rate)
+    return (truly ^ slips).to_list()
+
+
+def _monitor_active(settings, ruleset, last_day: pl.DataFrame, today: dt.date, cfg: SimConfig,
+                    proposed_on: dict[str, dt.date], rng: np.random.Generator, log) -> None:
+    """Quality control of the rules the loop promoted: the day's hits are spot-checked and a rule
+    that no longer holds up goes back to shadow (a person would do the same edit)."""
+    from pipelines.suggest import demote_rule
+
+    for rule in ruleset.active:
+        if rule.id not in proposed_on:
+            continue
+        hits = last_day.filter(pl.col("rule_hits").list.contains(rule.id))
+        agree = _spot_check(hits, rule.action, cfg.policy.spot_check, cfg.error_rate, rng)
+        if len(agree) >= cfg.policy.min_reviewed_hits and sum(agree) / len(agree) < cfg.policy.demote_below:
+            why = f"spot check {sum(agree)}/{len(agree)} correct"
+            demote_rule(settings.rules_dir, rule.id, who="sim-policy-team", why=why, today=today)
+            proposed_on[rule.id] = today  # it must earn promotion again on fresh hits
+            log(f"  policy team demoted {rule.id} to shadow ({why})")
 
 
 def _day_metrics(day: int, scored: pl.DataFrame, ruleset, proposed_ids: set[str],

@@ -34,7 +34,7 @@ from review_queue.promotion import (
 )
 
 __all__ = [
-    "SuggestResult", "decisions_frame", "attach_features", "suggest", "run_suggest", "promote_rule", "read_history",
+    "SuggestResult", "decisions_frame", "attach_features", "suggest", "run_suggest", "promote_rule", "demote_rule", "read_history",
     "write_report",
 ]
 
@@ -282,16 +282,29 @@ def run_suggest(settings, since: dt.datetime, out_dir: Path, *, history: pl.Data
 def promote_rule(rules_dir: Path, rule_id: str, *, who: str, today: dt.date | None = None) -> Path:
     """Make shadow rule ``rule_id`` active by editing its file; the directory is re-checked and the
     edit undone if it no longer validates. Only ever called by a person (or the simulated policy team)."""
+    from review_queue.promotion import promote_text
+
+    return _edit_status(rules_dir, rule_id, lambda text: promote_text(text, rule_id, who=who, today=today or dt.date.today()))
+
+
+def demote_rule(rules_dir: Path, rule_id: str, *, who: str, why: str, today: dt.date | None = None) -> Path:
+    """Send active rule ``rule_id`` back to shadow (the same kind of plain, reviewable edit)."""
+    from review_queue.promotion import demote_text
+
+    return _edit_status(rules_dir, rule_id,
+                        lambda text: demote_text(text, rule_id, who=who, today=today or dt.date.today(), why=why))
+
+
+def _edit_status(rules_dir: Path, rule_id: str, edit) -> Path:
     from moderation.errors import RuleValidationError
     from moderation.rules import check_rules
-    from review_queue.promotion import promote_text
 
     path = Path(rules_dir) / f"{rule_id}.yaml"
     if not path.is_file():
         raise RuleValidationError([f"{path}: no rule file for id `{rule_id}`"])
     before = path.read_text(encoding="utf-8")
     try:
-        after = promote_text(before, rule_id, who=who, today=today or dt.date.today())
+        after = edit(before)
     except ValueError as exc:
         raise RuleValidationError([f"{path}: {exc}"]) from None
     _write(path, after)

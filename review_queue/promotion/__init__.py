@@ -21,6 +21,7 @@ from review_queue.promotion.evidence import (
 )
 from review_queue.promotion.patterns import Clause, PatternCandidate, condition_mask, mine_patterns
 from review_queue.promotion.render import (
+    demote_text,
     list_rule_condition,
     promote_text,
     report_html,
@@ -38,6 +39,7 @@ __all__ = [
     "PatternCandidate",
     "backtest",
     "condition_mask",
+    "demote_text",
     "entity_condition",
     "extract_entities",
     "judge",

@@ -15,7 +15,7 @@ import yaml
 
 from review_queue.promotion.evidence import Candidate
 
-__all__ = ["rule_yaml", "list_rule_condition", "used_fields", "report_markdown", "report_html", "promote_text"]
+__all__ = ["rule_yaml", "list_rule_condition", "used_fields", "report_markdown", "report_html", "promote_text", "demote_text"]
 
 _FIELD = re.compile(r"\b([a-z_][a-z0-9_]*)\b")
 
@@ -126,21 +126,30 @@ def promote_text(text: str, rule_id: str, *, who: str, today: dt.date) -> str:
 
     A plain edit of two lines so the diff is reviewable; comments and key order are kept.
     """
+    return _set_status(text, rule_id, "shadow", "active", f"promoted to active by {who} on {today.isoformat()}")
+
+
+def demote_text(text: str, rule_id: str, *, who: str, today: dt.date, why: str) -> str:
+    """The reverse edit: an active rule back to ``shadow`` (its hits recorded, deciding nothing)."""
+    return _set_status(text, rule_id, "active", "shadow", f"demoted to shadow by {who} on {today.isoformat()}: {why}")
+
+
+def _set_status(text: str, rule_id: str, current: str, new: str, ticket: str) -> str:
     status = re.compile(r"^status:\s*(\S+)\s*$", re.MULTILINE)
     found = status.search(text)
     if not found:
         raise ValueError(f"rule `{rule_id}` has no top-level `status:` line")
-    if found.group(1) != "shadow":
-        raise ValueError(f"rule `{rule_id}` is {found.group(1)!r}; only a shadow rule can be promoted")
-    text = text[: found.start()] + "status: active" + text[found.end() :]
-    ticket = f"promoted to active by {who} on {today.isoformat()}"
+    if found.group(1) != current:
+        verb = "promoted" if new == "active" else "demoted"
+        raise ValueError(f"rule `{rule_id}` is {found.group(1)!r}; only a {current} rule can be {verb}")
+    text = text[: found.start()] + f"status: {new}" + text[found.end() :]
     prov = re.compile(r"^provenance:\s*\n", re.MULTILINE).search(text)
     if not prov:
         raise ValueError(f"rule `{rule_id}` has no top-level `provenance:` mapping")
+    quoted = "'" + ticket.replace("'", "''") + "'"
     if re.search(r"^  ticket:", text[prov.end():], re.MULTILINE):
-        return re.sub(r"^(  ticket:).*$", lambda m: f"{m.group(1)} {yaml.safe_dump(ticket, allow_unicode=True).split(chr(10))[0]}",
-                      text, count=1, flags=re.MULTILINE)
-    return text[: prov.end()] + f"  ticket: '{ticket}'\n" + text[prov.end() :]
+        return re.sub(r"^(  ticket:).*$", lambda m: f"{m.group(1)} {quoted}", text, count=1, flags=re.MULTILINE)
+    return text[: prov.end()] + f"  ticket: {quoted}\n" + text[prov.end() :]
 
 
 def _candidate_rows(candidates: Sequence[Candidate]) -> list[dict[str, Any]]:

@@ -66,3 +66,15 @@ def test_report_lists_proposed_and_dropped_with_reasons():
 def test_used_fields_ignores_string_literals():
     assert used_fields("category = 'price_ratio' AND seller_age_days < 3", ["price_ratio", "seller_age_days", "category"]) \
         == ["seller_age_days", "category"]
+
+
+def test_demote_is_the_reverse_edit_with_the_reason():
+    from review_queue.promotion import demote_text
+
+    active = promote_text(_text(), "r", who="x", today=dt.date(2026, 1, 7))
+    back = demote_text(active, "r", who="qa", today=dt.date(2026, 1, 9), why="spot check 40/60 correct")
+    assert "status: shadow" in back
+    assert "  ticket: 'demoted to shadow by qa on 2026-01-09: spot check 40/60 correct'" in back
+    assert RuleFile.model_validate(yaml.safe_load(back)).status == "shadow"
+    with pytest.raises(ValueError, match="only a active rule can be demoted"):
+        demote_text(back, "r", who="qa", today=dt.date(2026, 1, 9), why="x")
