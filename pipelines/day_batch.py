@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -50,19 +50,24 @@ class DayContext:
 
 @dataclass(frozen=True)
 class ScorerSpec:
-    """Where the artefacts live, resolved on the driver: picklable, so a Ray actor can load them."""
+    """What a Ray actor scores with: the driver's validated ruleset and a pinned model version.
 
-    rules_dir: Path
+    Picklable. The ruleset travels as loaded (validated once, on the driver, with one content
+    hash); the model is loaded by each actor from the tracking store, by version number, so a
+    champion promoted mid-run cannot give two actors different models.
+    """
+
+    ruleset: Any  # moderation.rules.Ruleset
     tracking_uri: str
     model_name: str
+    model_version: str
 
     def load(self) -> Scorer:
-        from moderation.model import load_champion
-        from moderation.rules import load_ruleset
+        from moderation.model import load_version
 
         return Scorer(
-            ruleset=load_ruleset(self.rules_dir),
-            model=load_champion(self.tracking_uri, self.model_name),
+            ruleset=self.ruleset,
+            model=load_version(self.tracking_uri, self.model_name, self.model_version),
         )
 
 

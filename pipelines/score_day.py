@@ -21,7 +21,7 @@ import polars as pl
 import pyarrow.parquet as pq
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from moderation.errors import ConfigError
+from moderation.errors import ConfigError, ModelNotFoundError
 from moderation.features import compute_day_stats
 from moderation.ingest import Dump, fingerprint, open_dump
 from moderation.report import RunTally, format_summary, truth_metrics
@@ -41,16 +41,29 @@ def run_id_for(dump: Dump) -> str:
     return f"{dump.path.stem}-{fingerprint(dump.path)[:12]}"
 
 
-def scorer_spec(settings: Settings) -> ScorerSpec:
-    return ScorerSpec(
-        rules_dir=settings.rules_dir.resolve(),
-        tracking_uri=settings.resolved_tracking_uri,
-        model_name=settings.model_name,
+def load_scorer(settings: Settings) -> Scorer:
+    from moderation.model import load_champion
+    from moderation.rules import load_ruleset
+
+    return Scorer(
+        ruleset=load_ruleset(settings.rules_dir),
+        model=load_champion(settings.resolved_tracking_uri, settings.model_name),
     )
 
 
-def load_scorer(settings: Settings) -> Scorer:
-    return scorer_spec(settings).load()
+def scorer_spec(settings: Settings) -> ScorerSpec:
+    """The ruleset loaded here and the champion pinned to its version number, for Ray actors."""
+    from moderation.model import CHAMPION, list_versions
+    from moderation.rules import load_ruleset
+
+    ruleset = load_ruleset(settings.rules_dir)
+    uri, name = settings.resolved_tracking_uri, settings.model_name
+    champion = next((v for v in list_versions(uri, name) if CHAMPION in v.aliases), None)
+    if champion is None:
+        raise ModelNotFoundError(
+            f"No `{CHAMPION}` version of model {name!r} at {uri}; run `moderation train` first."
+        )
+    return ScorerSpec(ruleset=ruleset, tracking_uri=uri, model_name=name, model_version=champion.version)
 
 
 def prepare_day(dump: Dump) -> tuple[DayContext, int]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
+
 import polars as pl
 import pytest
 
 from pipelines.ray_engine import Slice, plan_slices
-from pipelines.score_day import run_score
+from pipelines.score_day import run_score, scorer_spec
 
 
 def test_slices_cover_the_file_in_whole_row_groups(tmp_path):
@@ -14,6 +16,13 @@ def test_slices_cover_the_file_in_whole_row_groups(tmp_path):
     pl.DataFrame({"x": range(2_500)}).write_parquet(path, row_group_size=400)  # 6 x 400 + 100
     slices = plan_slices(path, batch_size=1_000)
     assert slices == [Slice(0, 0, 0, 3), Slice(1, 1_200, 3, 6), Slice(2, 2_400, 6, 7)]
+
+
+def test_actors_get_the_drivers_ruleset_and_the_champion_pinned_by_number(settings):
+    spec = scorer_spec(settings)
+    assert spec.model_version == "1" and spec.ruleset.version
+    loaded = pickle.loads(pickle.dumps(spec)).load()  # what an actor does
+    assert loaded.versions == ("fraud/1", spec.ruleset.version)
 
 
 @pytest.mark.ray
