@@ -26,6 +26,7 @@ import polars as pl
 
 from moderation.errors import InputSchemaError
 from moderation.features import add_features, compute_day_stats
+from moderation.features.tabular import listing_fingerprint
 from moderation.ingest import FORMATS
 from moderation.model.estimator import FraudModel
 from moderation.model.evaluate import model_decisions, per_reason_recall, ranking_metrics, system_metrics
@@ -48,6 +49,7 @@ class TrainingData:
     reasons: pl.Series | None  # true reason code per row ('ok' for clean), when known
     source: str
     dropped: int = 0  # rows that failed validation (quarantined, not trained on)
+    raw_labels: np.ndarray | None = None  # labels as given, when ``labels`` corrects known noise
 
 
 @dataclass(frozen=True)
@@ -82,27 +84,41 @@ def labels_from(column: pl.Series) -> tuple[np.ndarray, pl.Series | None]:
     raise InputSchemaError(f"label column `{column.name}` must hold 0/1, booleans or reason codes. Got {column.dtype}.")
 
 
-def _featurise(listings: pl.DataFrame, source: str) -> tuple[pl.DataFrame, int]:
+def _featurise(
+    listings: pl.DataFrame, source: str, previous: pl.Series | None = None
+) -> tuple[pl.DataFrame, int]:
     typed, quarantine = validate_batch(listings, source_file=source, row_offset=0)
-    stats = compute_day_stats(typed)
+    stats = compute_day_stats(typed, previous_fingerprints=previous)
     if stats.overall_median_price is None:  # no prices at all (e.g. a text-only extract)
         stats = replace(stats, overall_median_price=math.nan)
     return add_features(typed, stats), quarantine.height
 
 
 def read_history(directory: Path) -> TrainingData:
-    """Generated days: every ``listings-*.parquet`` with its ``truth-*.parquet`` (joined on listing_id)."""
+    """Generated days: every ``listings-*.parquet`` with its ``truth-*.parquet`` (joined on listing_id).
+
+    Days are read in name (= date) order and each sees the earlier days' listing fingerprints, as
+    a daily run does, so reposts across days show up in ``earlier_copies``.
+    """
     directory = Path(directory)
     days = sorted(directory.glob("listings-*.parquet"))
     if not days:
         raise InputSchemaError(f"{directory}: no listings-*.parquet files (generate some with `moderation generate`).")
     frames, dropped = [], 0
+    previous: pl.Series | None = None  # fingerprints of earlier days: reposts across days
     for path in days:
         truth_path = path.with_name(path.name.replace("listings-", "truth-", 1))
         if not truth_path.exists():
             raise InputSchemaError(f"{path}: no matching truth file {truth_path.name}.")
-        features, bad = _featurise(pl.read_parquet(path), str(path))
-        truth = pl.read_parquet(truth_path, columns=["listing_id", "violation"])
+        features, bad = _featurise(pl.read_parquet(path), str(path), previous)
+        today = features.select(listing_fingerprint()).to_series()
+        previous = today if previous is None else pl.concat([previous, today])
+        truth = pl.read_parquet(truth_path)
+        truth = truth.select(
+            "listing_id",
+            "violation",
+            (pl.col("label_noise") if "label_noise" in truth.columns else pl.lit(False)).alias("label_noise"),
+        )
         joined = features.join(truth, on="listing_id", how="inner", maintain_order="left")
         if joined.height < features.height:
             raise InputSchemaError(
@@ -111,13 +127,23 @@ def read_history(directory: Path) -> TrainingData:
         frames.append(joined)
         dropped += bad
     data = pl.concat(frames, how="diagonal_relaxed")
-    reasons = data["violation"].alias("reason")
+    raw = (data["violation"] != "ok").to_numpy()
+    noise = data["label_noise"].fill_null(False).to_numpy()
+    # The generator flags the labels it flipped on purpose (reviewer mistakes); learn and measure
+    # against the corrected label, and keep the raw one to report what a noisy audit would see.
+    reasons = data.select(
+        pl.when(~pl.col("label_noise")).then(pl.col("violation"))
+        .when(pl.col("violation") == "ok").then(pl.lit("missed_by_reviewer"))
+        .otherwise(pl.lit("ok"))
+        .alias("reason")
+    ).to_series()
     return TrainingData(
-        features=data.drop("violation"),
-        labels=(reasons != "ok").to_numpy().astype(np.int8),
+        features=data.drop("violation", "label_noise"),
+        labels=(raw ^ noise).astype(np.int8),
         reasons=reasons,
         source=f"{directory} ({len(days)} day(s))",
         dropped=dropped,
+        raw_labels=raw.astype(np.int8),
     )
 
 
@@ -249,6 +275,10 @@ def train_and_register(
     metrics |= chosen.as_metrics("threshold_set_")
     decisions = _system_decisions(hits[2], scores[2], thresholds)
     metrics |= system_metrics(decisions, labels[2])
+    if data.raw_labels is not None:
+        raw = system_metrics(decisions, data.raw_labels[part == 2])
+        metrics |= {f"{k}_raw_labels": v for k, v in raw.items() if k != "system_automation_rate"}
+        metrics["label_noise_rows"] = float((data.raw_labels != data.labels).sum())
     if data.reasons is not None:
         metrics |= per_reason_recall(data.reasons.filter(pl.Series(part == 2)), decisions)
 

