@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import polars as pl
 
-from review_queue.promotion.entities import ENTITY_KINDS, mine_entities
+from review_queue.promotion.entities import mine_entities
 from review_queue.promotion.evidence import (
     Candidate,
     Criteria,

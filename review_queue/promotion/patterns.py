@@ -87,7 +87,7 @@ def top_phrases(positive: list[str | None], negative: list[str | None], *, k: in
 
     def grams(text: str | None) -> set[str]:
         words = [w for w in (text or "").split() if not w.isdigit()]
-        return {w for w in words if len(w) >= 4} | {" ".join(p) for p in zip(words, words[1:])}
+        return {w for w in words if len(w) >= 4} | {" ".join(p) for p in zip(words, words[1:], strict=False)}
 
     pos = Counter(g for t in positive for g in grams(t))
     neg = Counter(g for t in negative for g in grams(t))

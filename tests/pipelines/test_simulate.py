@@ -7,7 +7,14 @@ import json
 import polars as pl
 import pytest
 
-from pipelines.simulate import DAY_COLUMNS, SimConfig, _day_metrics, _summary, format_table, simulate
+from pipelines.simulate import (
+    DAY_COLUMNS,
+    SimConfig,
+    _day_metrics,
+    _summary,
+    format_table,
+    simulate,
+)
 
 
 class _Rules:

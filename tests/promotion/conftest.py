@@ -11,7 +11,6 @@ import pytest
 
 from moderation.features import add_features, compute_day_stats
 
-
 _SCAM = "Отправлю курьерской доставкой, оплата по ссылке на сайте доставки, тг @fast_deliv{k} лот {i}"
 
 

@@ -2,7 +2,6 @@ import polars as pl
 import pytest
 
 from moderation.errors import InputSchemaError
-
 from review_queue.promotion import extract_entities, mine_entities
 
 

@@ -2,7 +2,15 @@ import datetime as dt
 
 import polars as pl
 
-from review_queue.promotion import Candidate, Criteria, backtest, entity_condition, judge, measure, with_phone_norm
+from review_queue.promotion import (
+    Candidate,
+    Criteria,
+    backtest,
+    entity_condition,
+    judge,
+    measure,
+    with_phone_norm,
+)
 
 
 def _cand(condition: str, cid: str = "c1", kind: str = "pattern", reason: str = "prepayment_scam") -> Candidate:

@@ -4,7 +4,14 @@ import pytest
 import yaml
 
 from moderation.rules.model import RuleFile
-from review_queue.promotion import Candidate, promote_text, report_html, report_markdown, rule_yaml, used_fields
+from review_queue.promotion import (
+    Candidate,
+    promote_text,
+    report_html,
+    report_markdown,
+    rule_yaml,
+    used_fields,
+)
 
 _EV = {"support": 12, "precision": 1.0, "hits": 12, "blocks": 12, "approvals": 0, "coverage": 0.4,
        "overlap_existing": 0.1, "sellers": 9, "days": 2, "backtest_hits_per_day": 6.0,
