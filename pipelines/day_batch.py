@@ -36,6 +36,7 @@ SNAPSHOT_COLUMNS = (
 )  # fmt: skip
 
 _CONTRIBUTION = pl.Struct({"name": pl.String, "value": pl.Float64})
+_NO_CASES = pl.DataFrame()
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class DayContext:
     source_file: str
     stats: DayStats
     duplicates: DuplicateIndex
+    build_cases: bool = True  # False when the run does not enqueue (``--no-queue``)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def process_batch(raw: pl.DataFrame, offset: int, context: DayContext, scorer: S
     t1 = time.perf_counter()
     scored = score_batch(listings, context.stats, scorer, context.run_id)
     t2 = time.perf_counter()
-    cases = case_frame(scored, scorer)
+    cases = case_frame(scored, scorer) if context.build_cases else _NO_CASES
     t3 = time.perf_counter()
     return BatchResult(
         offset=offset,

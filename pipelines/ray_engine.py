@@ -12,6 +12,7 @@ joins an existing cluster (``ray start --head``).
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 from collections.abc import Callable, Iterator
@@ -102,6 +103,7 @@ def _connect(address: str | None, env: dict[str, str]) -> bool:
     """Join ``address`` or start a local Ray; True when this call started it."""
     if ray.is_initialized():
         return False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # our own progress bar reports progress
     runtime_env = {"env_vars": env}
     if address:
         ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)

@@ -66,7 +66,7 @@ def scorer_spec(settings: Settings) -> ScorerSpec:
     return ScorerSpec(ruleset=ruleset, tracking_uri=uri, model_name=name, model_version=champion.version)
 
 
-def prepare_day(dump: Dump) -> tuple[DayContext, int]:
+def prepare_day(dump: Dump, *, build_cases: bool = True) -> tuple[DayContext, int]:
     """One pass over a few columns of the whole dump: day statistics, duplicate ids, row count."""
     scan = dump.scan()
     stats = compute_day_stats(
@@ -80,7 +80,8 @@ def prepare_day(dump: Dump) -> tuple[DayContext, int]:
     if rows is None:
         rows = scan.select(pl.len()).collect().item()
     context = DayContext(
-        run_id=run_id_for(dump), source_file=str(dump.path), stats=stats, duplicates=duplicates
+        run_id=run_id_for(dump), source_file=str(dump.path), stats=stats, duplicates=duplicates,
+        build_cases=build_cases,
     )
     return context, rows
 
@@ -165,7 +166,7 @@ def run_score(
     dump = open_dump(input_path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    context, total_rows = prepare_day(dump)
+    context, total_rows = prepare_day(dump, build_cases=enqueue)
     prepared = time.perf_counter()
     if engine == "local":
         scorer = scorer or load_scorer(settings)
