@@ -29,7 +29,12 @@ from moderation.features import add_features, compute_day_stats
 from moderation.features.tabular import listing_fingerprint
 from moderation.ingest import FORMATS
 from moderation.model.estimator import FraudModel
-from moderation.model.evaluate import model_decisions, per_reason_recall, ranking_metrics, system_metrics
+from moderation.model.evaluate import (
+    model_decisions,
+    per_reason_recall,
+    ranking_metrics,
+    system_metrics,
+)
 from moderation.model.plots import training_figures
 from moderation.model.registry import RegisteredVersion, log_and_register
 from moderation.model.spec import ModelSpec
@@ -37,7 +42,14 @@ from moderation.model.thresholds import ThresholdReport, choose_thresholds, eval
 from moderation.schema import LISTING_COLUMNS, REQUIRED_COLUMNS
 from moderation.validate import validate_batch
 
-__all__ = ["TrainingData", "TrainResult", "read_history", "read_labelled", "train_and_register", "labels_from"]
+__all__ = [
+    "TrainingData",
+    "TrainResult",
+    "read_history",
+    "read_labelled",
+    "train_and_register",
+    "labels_from",
+]
 
 _CLEAN_LABELS = {"ok", "0", "false", "no", "clean", "approve", "approved"}
 
@@ -73,7 +85,9 @@ def labels_from(column: pl.Series) -> tuple[np.ndarray, pl.Series | None]:
     other text (a reason code, ``block``) is a violation and is kept as the row's reason.
     """
     if column.null_count():
-        raise InputSchemaError(f"label column `{column.name}` has {column.null_count()} empty value(s).")
+        raise InputSchemaError(
+            f"label column `{column.name}` has {column.null_count()} empty value(s)."
+        )
     if column.dtype == pl.String:
         text = column.str.strip_chars().str.to_lowercase()
         labels = (~text.is_in(list(_CLEAN_LABELS))).to_numpy().astype(np.int8)
@@ -81,7 +95,9 @@ def labels_from(column: pl.Series) -> tuple[np.ndarray, pl.Series | None]:
         return labels, reasons
     if column.dtype.is_numeric() or column.dtype == pl.Boolean:
         return (column.cast(pl.Float64).to_numpy() != 0).astype(np.int8), None
-    raise InputSchemaError(f"label column `{column.name}` must hold 0/1, booleans or reason codes. Got {column.dtype}.")
+    raise InputSchemaError(
+        f"label column `{column.name}` must hold 0/1, booleans or reason codes. Got {column.dtype}."
+    )
 
 
 def _featurise(
@@ -103,7 +119,9 @@ def read_history(directory: Path) -> TrainingData:
     directory = Path(directory)
     days = sorted(directory.glob("listings-*.parquet"))
     if not days:
-        raise InputSchemaError(f"{directory}: no listings-*.parquet files (generate some with `moderation generate`).")
+        raise InputSchemaError(
+            f"{directory}: no listings-*.parquet files (generate some with `moderation generate`)."
+        )
     frames, dropped = [], 0
     previous: pl.Series | None = None  # fingerprints of earlier days: reposts across days
     for path in days:
@@ -117,7 +135,9 @@ def read_history(directory: Path) -> TrainingData:
         truth = truth.select(
             "listing_id",
             "violation",
-            (pl.col("label_noise") if "label_noise" in truth.columns else pl.lit(False)).alias("label_noise"),
+            (pl.col("label_noise") if "label_noise" in truth.columns else pl.lit(False)).alias(
+                "label_noise"
+            ),
         )
         joined = features.join(truth, on="listing_id", how="inner", maintain_order="left")
         if joined.height < features.height:
@@ -132,8 +152,10 @@ def read_history(directory: Path) -> TrainingData:
     # The generator flags the labels it flipped on purpose (reviewer mistakes); learn and measure
     # against the corrected label, and keep the raw one to report what a noisy audit would see.
     reasons = data.select(
-        pl.when(~pl.col("label_noise")).then(pl.col("violation"))
-        .when(pl.col("violation") == "ok").then(pl.lit("missed_by_reviewer"))
+        pl.when(~pl.col("label_noise"))
+        .then(pl.col("violation"))
+        .when(pl.col("violation") == "ok")
+        .then(pl.lit("missed_by_reviewer"))
         .otherwise(pl.lit("ok"))
         .alias("reason")
     ).to_series()
@@ -155,7 +177,9 @@ def _read_any(path: Path) -> pl.DataFrame:
         return pl.read_csv(path, infer_schema_length=10_000)
     if fmt == "jsonl":
         return pl.read_ndjson(path)
-    raise InputSchemaError(f"{path}: unknown format {path.suffix!r}; expected one of {sorted(FORMATS)}.")
+    raise InputSchemaError(
+        f"{path}: unknown format {path.suffix!r}; expected one of {sorted(FORMATS)}."
+    )
 
 
 def fill_listing_columns(frame: pl.DataFrame) -> pl.DataFrame:
@@ -177,7 +201,9 @@ def fill_listing_columns(frame: pl.DataFrame) -> pl.DataFrame:
     }
     for name in REQUIRED_COLUMNS:
         if name not in out.columns:
-            out = out.with_columns(defaults.get(name, pl.lit(None)).cast(LISTING_COLUMNS[name]).alias(name))
+            out = out.with_columns(
+                defaults.get(name, pl.lit(None)).cast(LISTING_COLUMNS[name]).alias(name)
+            )
     return out
 
 
@@ -190,7 +216,9 @@ def read_labelled(path: Path, label: str) -> TrainingData:
     if label not in raw.columns:
         raise InputSchemaError(f"{path}: no label column `{label}`; columns are {raw.columns}.")
     if not {"title", "description"} & set(raw.columns):
-        raise InputSchemaError(f"{path}: needs a `title` or `description` column for the text features.")
+        raise InputSchemaError(
+            f"{path}: needs a `title` or `description` column for the text features."
+        )
     labels, reasons = labels_from(raw[label])
     listings = fill_listing_columns(raw.drop(label))
     keep = pl.Series(np.ones(listings.height, dtype=bool))
@@ -243,22 +271,34 @@ def train_and_register(
     notes: list[str] = []
     part = split_by_seller(data.features["seller_id"], spec.split.holdout_fraction, spec.split.seed)
     if min((part == k).sum() for k in (0, 1, 2)) == 0:
-        raise InputSchemaError(f"{data.source}: too few rows/sellers to split into train, threshold and test parts.")
+        raise InputSchemaError(
+            f"{data.source}: too few rows/sellers to split into train, threshold and test parts."
+        )
     frames = {k: data.features.filter(pl.Series(part == k)) for k in (0, 1, 2)}
     labels = {k: data.labels[part == k] for k in (0, 1, 2)}
-    log(f"training on {frames[0].height:,} rows, thresholds on {frames[1].height:,}, evaluation on {frames[2].height:,}")
+    log(
+        f"training on {frames[0].height:,} rows, thresholds on {frames[1].height:,}, evaluation on {frames[2].height:,}"
+    )
 
     model = FraudModel(**spec.estimator_params()).fit(frames[0], labels[0])
-    log(f"fitted {spec.lightgbm.n_estimators} trees over {model.n_features_in_} features in {time.perf_counter() - started:.0f}s")
+    log(
+        f"fitted {spec.lightgbm.n_estimators} trees over {model.n_features_in_} features in {time.perf_counter() - started:.0f}s"
+    )
     scores = {k: model.predict_proba(frames[k])[:, 1] for k in (1, 2)}
 
     hits = {k: _rule_actions(frames[k], rules_dir) for k in (1, 2)}
     model_rows = {
-        k: (hits[k]["rule_action"].is_null().to_numpy() if hits[k] is not None else np.ones(frames[k].height, bool))
+        k: (
+            hits[k]["rule_action"].is_null().to_numpy()
+            if hits[k] is not None
+            else np.ones(frames[k].height, bool)
+        )
         for k in (1, 2)
     }
     if rules_dir is not None:
-        notes.append(f"thresholds chosen on the {int(model_rows[1].sum()):,} held-out rows no rule decides")
+        notes.append(
+            f"thresholds chosen on the {int(model_rows[1].sum()):,} held-out rows no rule decides"
+        )
     chosen = choose_thresholds(
         scores[1][model_rows[1]],
         labels[1][model_rows[1]],
@@ -267,9 +307,14 @@ def train_and_register(
         z=spec.targets.confidence_z,
     )
     thresholds = chosen.thresholds
-    test_report = evaluate_thresholds(scores[2][model_rows[2]], labels[2][model_rows[2]], thresholds)
+    test_report = evaluate_thresholds(
+        scores[2][model_rows[2]], labels[2][model_rows[2]], thresholds
+    )
 
-    metrics: dict[str, float] = {"train_rows": frames[0].height, "train_positive_rate": float(labels[0].mean())}
+    metrics: dict[str, float] = {
+        "train_rows": frames[0].height,
+        "train_positive_rate": float(labels[0].mean()),
+    }
     metrics |= ranking_metrics(scores[2], labels[2])
     metrics |= test_report.as_metrics()
     metrics |= chosen.as_metrics("threshold_set_")
@@ -302,7 +347,10 @@ def train_and_register(
         params=params,
         metrics=metrics,
         figures=figures,
-        texts={"spec.yaml": spec.model_dump_json(indent=2), "vocabulary.txt": "\n".join(model.vocabulary_.tokens)},
+        texts={
+            "spec.yaml": spec.model_dump_json(indent=2),
+            "vocabulary.txt": "\n".join(model.vocabulary_.tokens),
+        },
         example=frames[2],
         artifact_location=artifact_location,
     )
@@ -324,5 +372,13 @@ def _system_decisions(hits: pl.DataFrame | None, scores: np.ndarray, thresholds)
     from moderation.decide import decide
 
     ids = pl.Series("listing_id", [str(i) for i in range(hits.height)])
-    out = decide(hits, scores, thresholds, listing_ids=ids, run_id="train", model_version="-", ruleset_version="-")
+    out = decide(
+        hits,
+        scores,
+        thresholds,
+        listing_ids=ids,
+        run_id="train",
+        model_version="-",
+        ruleset_version="-",
+    )
     return out["decision"]

@@ -8,14 +8,20 @@ import typer
 
 from moderation.cli import app
 
-model_app = typer.Typer(help="Registered models: list versions, promote one to champion.", no_args_is_help=True)
+model_app = typer.Typer(
+    help="Registered models: list versions, promote one to champion.", no_args_is_help=True
+)
 app.add_typer(model_app, name="model")
 
 
 @model_app.command("promote")
 def promote(
-    version: str = typer.Argument(..., help="The version number to make champion (see `moderation model list`)."),
-    name: str = typer.Option(None, "--name", help="Registered model name (default: MODERATION_MODEL_NAME or 'fraud')."),
+    version: str = typer.Argument(
+        ..., help="The version number to make champion (see `moderation model list`)."
+    ),
+    name: str = typer.Option(
+        None, "--name", help="Registered model name (default: MODERATION_MODEL_NAME or 'fraud')."
+    ),
 ) -> None:
     """Point the `champion` alias at VERSION; the next scoring run uses it."""
     from moderation.model.registry import promote as promote_version
@@ -28,7 +34,9 @@ def promote(
 
 @model_app.command("list")
 def list_models(
-    name: str = typer.Option(None, "--name", help="Registered model name (default: MODERATION_MODEL_NAME or 'fraud')."),
+    name: str = typer.Option(
+        None, "--name", help="Registered model name (default: MODERATION_MODEL_NAME or 'fraud')."
+    ),
 ) -> None:
     """Every registered version, newest first, with its thresholds and held-out metrics."""
     from moderation.model.registry import list_versions
@@ -36,7 +44,9 @@ def list_models(
 
     settings = load_settings()
     versions = list_versions(settings.resolved_tracking_uri, name or settings.model_name)
-    typer.echo(f"{'version':14s} {'aliases':10s} {'approve<':>9s} {'block>=':>9s} {'roc_auc':>8s} {'automation':>10s}")
+    typer.echo(
+        f"{'version':14s} {'aliases':10s} {'approve<':>9s} {'block>=':>9s} {'roc_auc':>8s} {'automation':>10s}"
+    )
     for v in versions:
         t = v.thresholds
         typer.echo(
@@ -48,4 +58,6 @@ def list_models(
 
 
 def _fmt(value: float) -> str:
-    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.4f}"
+    return (
+        "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.4f}"
+    )

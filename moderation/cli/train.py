@@ -25,12 +25,28 @@ _SHOWN = (
 
 @app.command("train")
 def train(
-    history: Path = typer.Option(None, "--history", help="Directory of generated days (listings-*.parquet + truth-*.parquet)."),
-    labelled: Path = typer.Option(None, "--labelled", help="A labelled file (CSV, Parquet or JSONL): listings plus a label column."),
-    label: str = typer.Option(None, "--label", help="The label column of --labelled (0/1, booleans or reason codes)."),
+    history: Path = typer.Option(
+        None,
+        "--history",
+        help="Directory of generated days (listings-*.parquet + truth-*.parquet).",
+    ),
+    labelled: Path = typer.Option(
+        None,
+        "--labelled",
+        help="A labelled file (CSV, Parquet or JSONL): listings plus a label column.",
+    ),
+    label: str = typer.Option(
+        None, "--label", help="The label column of --labelled (0/1, booleans or reason codes)."
+    ),
     spec_path: Path = typer.Option(None, "--spec", help="Model spec (default: models/fraud.yaml)."),
-    name: str = typer.Option(None, "--name", help="Registered model name (default: the spec's name; `<name>-<label>` with --labelled)."),
-    use_rules: bool = typer.Option(True, "--rules/--no-rules", help="Choose thresholds on the rows no active rule decides."),
+    name: str = typer.Option(
+        None,
+        "--name",
+        help="Registered model name (default: the spec's name; `<name>-<label>` with --labelled).",
+    ),
+    use_rules: bool = typer.Option(
+        True, "--rules/--no-rules", help="Choose thresholds on the rows no active rule decides."
+    ),
 ) -> None:
     """Train, choose thresholds on held-out rows, log the run to MLflow and register the model."""
     from moderation.model.spec import load_spec
@@ -46,9 +62,16 @@ def train(
     model_name = name or (spec.name if history is not None else f"{spec.name}-{label}")
     typer.echo(f"MLflow tracking URI: {settings.resolved_tracking_uri}")
     data = read_history(history) if history is not None else read_labelled(labelled, label)
-    typer.echo(f"read {data.features.height:,} labelled rows from {data.source} ({int(data.labels.sum()):,} violations"
-               + (f", {data.dropped:,} rows failed validation" if data.dropped else "") + ")")
-    rules_dir = settings.rules_dir if use_rules and history is not None and settings.rules_dir.exists() else None
+    typer.echo(
+        f"read {data.features.height:,} labelled rows from {data.source} ({int(data.labels.sum()):,} violations"
+        + (f", {data.dropped:,} rows failed validation" if data.dropped else "")
+        + ")"
+    )
+    rules_dir = (
+        settings.rules_dir
+        if use_rules and history is not None and settings.rules_dir.exists()
+        else None
+    )
     result = train_and_register(
         data,
         spec,

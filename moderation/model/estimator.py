@@ -78,16 +78,21 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         """Choose columns, categorical levels and token vocabulary on ``X``; train the booster."""
         frame = _as_polars(X)
         labels = _as_labels(y, frame.height)
-        missing = [c for c in (*self.numeric_features, *self.categorical_features) if c not in frame.columns]
+        missing = [
+            c
+            for c in (*self.numeric_features, *self.categorical_features)
+            if c not in frame.columns
+        ]
         if missing:
             raise InputSchemaError(
                 f"FraudModel.fit: the feature frame lacks {missing} named in the model spec; "
                 "build it with moderation.features.add_features or fix `features` in the spec."
             )
-        self.numeric_columns_ = [*self.numeric_features, *(c for c in self.optional_features if c in frame.columns)]
-        self.category_levels_ = {
-            c: _levels(frame[c]) for c in self.categorical_features
-        }
+        self.numeric_columns_ = [
+            *self.numeric_features,
+            *(c for c in self.optional_features if c in frame.columns),
+        ]
+        self.category_levels_ = {c: _levels(frame[c]) for c in self.categorical_features}
         self.text_columns_ = text_columns(frame) if self.max_tokens > 0 else ()
         self.vocabulary_ = (
             fit_vocabulary(
@@ -100,7 +105,11 @@ class FraudModel(ClassifierMixin, BaseEstimator):
             if self.max_tokens > 0
             else TokenVocabulary(tokens=())
         )
-        self.input_columns_ = [*self.numeric_columns_, *self.categorical_features, *self.text_columns_]
+        self.input_columns_ = [
+            *self.numeric_columns_,
+            *self.categorical_features,
+            *self.text_columns_,
+        ]
         self.feature_names_ = [
             *self.numeric_columns_,
             *self.categorical_features,
@@ -109,7 +118,12 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = len(self.feature_names_)
         matrix = self._matrix(frame)
-        categorical = list(range(len(self.numeric_columns_), len(self.numeric_columns_) + len(self.categorical_features)))
+        categorical = list(
+            range(
+                len(self.numeric_columns_),
+                len(self.numeric_columns_) + len(self.categorical_features),
+            )
+        )
         dataset = lgb.Dataset(
             matrix,
             label=labels,
@@ -157,7 +171,9 @@ class FraudModel(ClassifierMixin, BaseEstimator):
             codes = pl.Series("level", levels, dtype=pl.String)
             mapping = dict(zip(codes.to_list(), range(len(levels)), strict=True))
             exprs.append(
-                pl.col(column).cast(pl.String).replace_strict(mapping, default=None, return_dtype=pl.Float32)
+                pl.col(column)
+                .cast(pl.String)
+                .replace_strict(mapping, default=None, return_dtype=pl.Float32)
             )
         tabular = (
             frame.select(exprs).to_numpy().astype(np.float32, copy=False)
@@ -189,7 +205,9 @@ class FraudModel(ClassifierMixin, BaseEstimator):
     def top_contributions(self, X: Any, k: int = 3) -> list[list[tuple[str, float]]]:
         """Per row, the ``k`` features that moved the score most (LightGBM's own contributions)."""
         self._check_fitted()
-        return top_contributions(self.booster_, self._matrix(_as_polars(X)), self.feature_names_, k=k)
+        return top_contributions(
+            self.booster_, self._matrix(_as_polars(X)), self.feature_names_, k=k
+        )
 
     def feature_importance(self, kind: str = "gain") -> dict[str, float]:
         """Total gain (or split count) per feature, largest first, zeros left out."""
@@ -230,14 +248,20 @@ def _as_polars(X: Any) -> pl.DataFrame:
 def _as_labels(y: Any, n: int) -> np.ndarray:
     labels = np.asarray(y.to_numpy() if isinstance(y, pl.Series) else y)
     if labels.shape != (n,):
-        raise ValueError(f"FraudModel.fit: y must have one label per row ({n}). Got shape {labels.shape}.")
+        raise ValueError(
+            f"FraudModel.fit: y must have one label per row ({n}). Got shape {labels.shape}."
+        )
     if labels.dtype == bool:
         labels = labels.astype(np.int8)
     unique = set(np.unique(labels).tolist())
     if not unique <= {0, 1}:
-        raise ValueError(f"FraudModel.fit: labels must be 0/1 or booleans. Got values {sorted(unique)[:5]}.")
+        raise ValueError(
+            f"FraudModel.fit: labels must be 0/1 or booleans. Got values {sorted(unique)[:5]}."
+        )
     if len(unique) < 2:
-        raise ValueError("FraudModel.fit: labels hold a single class; training needs violations and clean rows.")
+        raise ValueError(
+            "FraudModel.fit: labels hold a single class; training needs violations and clean rows."
+        )
     return labels.astype(np.float32)
 
 

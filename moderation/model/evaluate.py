@@ -32,7 +32,9 @@ def per_reason_recall(reasons: pl.Series, decisions: pl.Series) -> dict[str, flo
 
     ``reasons`` holds the true code per row ('ok' for clean rows), ``decisions`` approve/block/review.
     """
-    frame = pl.DataFrame({"reason": reasons, "decision": decisions}).filter(pl.col("reason") != "ok")
+    frame = pl.DataFrame({"reason": reasons, "decision": decisions}).filter(
+        pl.col("reason") != "ok"
+    )
     per = frame.group_by("reason").agg(
         blocked=(pl.col("decision") == "block").mean(),
         caught=(pl.col("decision") != "approve").mean(),
@@ -71,4 +73,3 @@ def model_decisions(scores: np.ndarray, thresholds: Thresholds) -> pl.Series:
         np.where(scores < thresholds.approve_below, "approve", "review"),
     )
     return pl.Series("decision", out, dtype=pl.String)
-

@@ -45,7 +45,9 @@ def top_contributions(
     return out
 
 
-def _top_k(contrib: sp.csr_matrix, n_features: int, names: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+def _top_k(
+    contrib: sp.csr_matrix, n_features: int, names: np.ndarray, k: int
+) -> list[list[tuple[str, float]]]:
     """Vectorised top-k per row of a sparse contribution matrix (the bias column is dropped)."""
     coo = contrib.tocoo()
     keep = (coo.col < n_features) & (coo.data != 0)

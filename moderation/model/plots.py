@@ -18,14 +18,22 @@ from moderation.model.thresholds import Thresholds
 __all__ = ["pr_curve", "calibration", "feature_importance", "training_figures"]
 
 
-def pr_curve(scores: np.ndarray, labels: np.ndarray, thresholds: Thresholds | None = None) -> Figure:
+def pr_curve(
+    scores: np.ndarray, labels: np.ndarray, thresholds: Thresholds | None = None
+) -> Figure:
     precision, recall, cuts = precision_recall_curve(labels, scores)
     fig = Figure(figsize=(6, 4.5))
     ax = fig.subplots()
     ax.plot(recall, precision, lw=1.5)
     if thresholds is not None and cuts.size:
         i = min(np.searchsorted(cuts, thresholds.block_at), cuts.size - 1)
-        ax.scatter([recall[i]], [precision[i]], color="crimson", zorder=3, label=f"block_at={thresholds.block_at:.3f}")
+        ax.scatter(
+            [recall[i]],
+            [precision[i]],
+            color="crimson",
+            zorder=3,
+            label=f"block_at={thresholds.block_at:.3f}",
+        )
         ax.legend(loc="lower left")
     ax.set(xlabel="recall", ylabel="precision", title="Precision-recall (held-out)", ylim=(0, 1.02))
     ax.grid(alpha=0.3)
@@ -39,7 +47,11 @@ def calibration(scores: np.ndarray, labels: np.ndarray, bins: int = 15) -> Figur
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
     ax.plot(predicted, observed, marker="o", lw=1.5)
-    ax.set(xlabel="mean predicted probability", ylabel="observed violation rate", title="Calibration (held-out)")
+    ax.set(
+        xlabel="mean predicted probability",
+        ylabel="observed violation rate",
+        title="Calibration (held-out)",
+    )
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

@@ -194,7 +194,9 @@ def load_version(tracking_uri: str, name: str, version: str | int) -> LoadedMode
             f"Model {name}/{mv.version} has no thresholds (tags approve_below/block_at); "
             "it was not registered by `moderation train`."
         )
-    return LoadedModel(model=model, version=f"{name}/{mv.version}", thresholds=thresholds, run_id=mv.run_id)
+    return LoadedModel(
+        model=model, version=f"{name}/{mv.version}", thresholds=thresholds, run_id=mv.run_id
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -272,4 +274,3 @@ def _finite(value: Any) -> bool:
         return math.isfinite(float(value))
     except (TypeError, ValueError):
         return False
-

@@ -14,7 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from moderation.errors import ConfigError
 
-__all__ = ["ModelSpec", "FeatureSpec", "TextSpec", "LightGBMSpec", "TargetSpec", "SplitSpec", "load_spec"]
+__all__ = [
+    "ModelSpec",
+    "FeatureSpec",
+    "TextSpec",
+    "LightGBMSpec",
+    "TargetSpec",
+    "SplitSpec",
+    "load_spec",
+]
 
 
 class _Strict(BaseModel):
@@ -24,7 +32,9 @@ class _Strict(BaseModel):
 class TextSpec(_Strict):
     """Token features of title + description (see ``moderation.features.text_hash``)."""
 
-    max_tokens: int = Field(2000, ge=0, description="Vocabulary size chosen at fit time (0 = no text).")
+    max_tokens: int = Field(
+        2000, ge=0, description="Vocabulary size chosen at fit time (0 = no text)."
+    )
     min_df: int = Field(5, ge=1, description="Ignore tokens seen in fewer rows than this.")
     ngram_max: int = Field(1, ge=1, le=2, description="1 = words, 2 = words + word bigrams.")
 
@@ -32,7 +42,8 @@ class TextSpec(_Strict):
 class FeatureSpec(_Strict):
     numeric: tuple[str, ...] = Field((), description="Numeric columns the feature frame must have.")
     optional: tuple[str, ...] = Field(
-        (), description="Numeric/boolean columns used when present at fit time (rule text features)."
+        (),
+        description="Numeric/boolean columns used when present at fit time (rule text features).",
     )
     categorical: tuple[str, ...] = Field((), description="String columns encoded as categories.")
     text: TextSpec = TextSpec()
@@ -60,7 +71,9 @@ class TargetSpec(_Strict):
 
 
 class SplitSpec(_Strict):
-    holdout_fraction: float = Field(0.3, gt=0, lt=1, description="Share of rows held out for thresholds.")
+    holdout_fraction: float = Field(
+        0.3, gt=0, lt=1, description="Share of rows held out for thresholds."
+    )
     seed: int = 0
 
 
@@ -91,11 +104,15 @@ def load_spec(path: str | Path) -> ModelSpec:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: model spec not found (expected a YAML file such as models/fraud.yaml).") from None
+        raise ConfigError(
+            f"{path}: model spec not found (expected a YAML file such as models/fraud.yaml)."
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a model spec must be a mapping of keys. Got {type(raw).__name__} instead.")
+        raise ConfigError(
+            f"{path}: a model spec must be a mapping of keys. Got {type(raw).__name__} instead."
+        )
     try:
         return ModelSpec.model_validate(raw)
     except ValidationError as exc:
@@ -103,7 +120,9 @@ def load_spec(path: str | Path) -> ModelSpec:
         for err in exc.errors():
             key = ".".join(str(p) for p in err["loc"]) or "(top level)"
             if err["type"] == "extra_forbidden":
-                problems.append(f"{path}: {key}: unknown key (check the spelling; see models/README.md).")
+                problems.append(
+                    f"{path}: {key}: unknown key (check the spelling; see models/README.md)."
+                )
             else:
                 problems.append(f"{path}: {key}: {err['msg']}. Got {err.get('input')!r} instead.")
         raise ConfigError("Invalid model spec:\n  " + "\n  ".join(problems)) from None

@@ -64,7 +64,9 @@ def choose_thresholds(
     scores = np.asarray(scores, dtype=np.float64)
     labels = np.asarray(labels).astype(np.int64)
     if scores.shape != labels.shape or scores.ndim != 1:
-        raise ValueError(f"scores {scores.shape} and labels {labels.shape} must be 1-d and equally long.")
+        raise ValueError(
+            f"scores {scores.shape} and labels {labels.shape} must be 1-d and equally long."
+        )
     if scores.size == 0:
         raise ValueError("choose_thresholds needs at least one held-out row.")
     if np.isnan(scores).any():
@@ -89,9 +91,13 @@ def choose_thresholds(
     n_approve = np.concatenate([[0], np.cumsum(rows_at)])
     bad_approve = np.concatenate([[0], np.cumsum(bad_at)])
     cuts = np.concatenate([distinct, [1.0]])
-    ok_approve = (n_approve > 0) & (_wilson(bad_approve, n_approve, z, upper=True) <= target_approve_violation_rate)
+    ok_approve = (n_approve > 0) & (
+        _wilson(bad_approve, n_approve, z, upper=True) <= target_approve_violation_rate
+    )
     ok_approve &= cuts <= block_at
-    approve_below = float(cuts[np.flatnonzero(ok_approve)[-1]]) if ok_approve.any() else float(distinct[0])
+    approve_below = (
+        float(cuts[np.flatnonzero(ok_approve)[-1]]) if ok_approve.any() else float(distinct[0])
+    )
     approve_below = min(approve_below, block_at)
     return evaluate_thresholds(scores, labels, Thresholds(approve_below, block_at))
 
@@ -102,7 +108,9 @@ def band_mask(scores: np.ndarray, thresholds: Thresholds) -> np.ndarray:
     return (scores >= thresholds.approve_below) & (scores < thresholds.block_at)
 
 
-def evaluate_thresholds(scores: np.ndarray, labels: np.ndarray, thresholds: Thresholds) -> ThresholdReport:
+def evaluate_thresholds(
+    scores: np.ndarray, labels: np.ndarray, thresholds: Thresholds
+) -> ThresholdReport:
     """Automation rate, block precision and approval violation rate of given cuts."""
     scores = np.asarray(scores, dtype=np.float64)
     labels = np.asarray(labels).astype(bool)

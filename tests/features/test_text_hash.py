@@ -28,7 +28,9 @@ def test_text_of_lowercases_and_folds_digits_to_zero():
 
 
 def test_text_of_prefers_the_normalised_text_of_the_rule_features():
-    frame = pl.DataFrame({"title": ["A"], "description": ["B"], "text_norm": ["вотсап 89001234567"]})
+    frame = pl.DataFrame(
+        {"title": ["A"], "description": ["B"], "text_norm": ["вотсап 89001234567"]}
+    )
     assert text_columns(frame) == ("text_norm",)
     assert text_of(frame).to_list() == ["вотсап 00000000000"]
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from moderation.model import FraudModel
-from moderation.model import explain
+from moderation.model import FraudModel, explain
 
 
 @pytest.fixture(scope="module")

@@ -72,8 +72,13 @@ def test_run_has_plots_model_signature_and_thresholds(store):
     names = {a.path for a in client.list_artifacts(run_id)} | {
         a.path for a in client.list_artifacts(run_id, "plots")
     }
-    assert {"thresholds.json", "vocabulary.txt", "plots/pr_curve.png", "plots/calibration.png",
-            "plots/feature_importance.png"} <= names
+    assert {
+        "thresholds.json",
+        "vocabulary.txt",
+        "plots/pr_curve.png",
+        "plots/calibration.png",
+        "plots/feature_importance.png",
+    } <= names
     import mlflow.models
 
     info = mlflow.models.get_model_info("models:/fraud/1")
@@ -87,7 +92,9 @@ def test_load_champion_returns_model_version_and_thresholds(store, feature_frame
     loaded = load_champion(uri, "fraud")
     assert loaded.version == "fraud/1"
     assert loaded.thresholds == Thresholds(0.1, 0.9)
-    assert np.allclose(loaded.model.predict_proba(test)[:, 1], versions[0][1].predict_proba(test)[:, 1])
+    assert np.allclose(
+        loaded.model.predict_proba(test)[:, 1], versions[0][1].predict_proba(test)[:, 1]
+    )
     assert len(loaded.model.top_contributions(test.head(3), k=2)) == 3
 
 
@@ -100,9 +107,14 @@ def test_promote_switches_what_the_next_load_uses(store, feature_frames):
         loaded = load_champion(uri, "fraud")
         assert loaded.version == "fraud/2"
         assert loaded.thresholds == Thresholds(0.2, 0.8)
-        assert np.allclose(loaded.model.predict_proba(test)[:, 1], versions[1][1].predict_proba(test)[:, 1])
+        assert np.allclose(
+            loaded.model.predict_proba(test)[:, 1], versions[1][1].predict_proba(test)[:, 1]
+        )
         listed = list_versions(uri, "fraud")
-        assert [(v.label, v.aliases) for v in listed] == [("fraud/2", ("champion",)), ("fraud/1", ())]
+        assert [(v.label, v.aliases) for v in listed] == [
+            ("fraud/2", ("champion",)),
+            ("fraud/1", ()),
+        ]
     finally:
         promote(uri, "fraud", 1)
 

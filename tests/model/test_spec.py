@@ -39,7 +39,10 @@ def test_unknown_key_is_rejected_with_file_and_key(tmp_path):
 
 
 def test_bad_values_are_all_reported(tmp_path):
-    path = _write(tmp_path, "name: x\ntargets:\n  block_precision: 1.5\nfeatures:\n  text:\n    ngram_max: 3\n")
+    path = _write(
+        tmp_path,
+        "name: x\ntargets:\n  block_precision: 1.5\nfeatures:\n  text:\n    ngram_max: 3\n",
+    )
     with pytest.raises(ConfigError) as info:
         load_spec(path)
     message = str(info.value)

@@ -22,7 +22,9 @@ def _separable(n: int = 2000, seed: int = 0):
 def test_perfectly_separated_scores_are_all_automated():
     scores = np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9])
     labels = np.array([0, 0, 0, 1, 1, 1])
-    report = choose_thresholds(scores, labels, target_block_precision=0.99, target_approve_violation_rate=0.0)
+    report = choose_thresholds(
+        scores, labels, target_block_precision=0.99, target_approve_violation_rate=0.0
+    )
     assert report.thresholds.block_at == 0.7
     assert report.thresholds.approve_below == 0.7
     assert report.automation_rate == 1.0
@@ -33,9 +35,13 @@ def test_block_cut_is_the_lowest_that_keeps_the_precision():
     # From the top: 1,1,1,1,0,1 ... precision of the top 6 is 5/6.
     scores = np.array([0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.1])
     labels = np.array([1, 1, 1, 1, 0, 1, 0])
-    report = choose_thresholds(scores, labels, target_block_precision=0.8, target_approve_violation_rate=0.0)
+    report = choose_thresholds(
+        scores, labels, target_block_precision=0.8, target_approve_violation_rate=0.0
+    )
     assert report.thresholds.block_at == 0.7
-    strict = choose_thresholds(scores, labels, target_block_precision=1.0, target_approve_violation_rate=0.0)
+    strict = choose_thresholds(
+        scores, labels, target_block_precision=1.0, target_approve_violation_rate=0.0
+    )
     assert strict.thresholds.block_at == 0.8
     # With no violation allowed among approvals, only the clean 0.1 row is approved: 0.7 is bad.
     assert strict.thresholds.approve_below == 0.7
@@ -44,14 +50,18 @@ def test_block_cut_is_the_lowest_that_keeps_the_precision():
 def test_ties_get_one_decision():
     scores = np.array([0.5, 0.5, 0.5, 0.9])
     labels = np.array([0, 1, 0, 1])
-    report = choose_thresholds(scores, labels, target_block_precision=0.99, target_approve_violation_rate=0.0)
+    report = choose_thresholds(
+        scores, labels, target_block_precision=0.99, target_approve_violation_rate=0.0
+    )
     decided = (scores >= report.thresholds.block_at) | (scores < report.thresholds.approve_below)
     assert len(set(decided[:3].tolist())) == 1
 
 
 def test_targets_hold_on_the_chosen_rows():
     scores, labels = _separable()
-    report = choose_thresholds(scores, labels, target_block_precision=0.99, target_approve_violation_rate=0.003)
+    report = choose_thresholds(
+        scores, labels, target_block_precision=0.99, target_approve_violation_rate=0.003
+    )
     assert report.block_precision >= 0.99
     assert report.approve_violation_rate <= 0.003
     assert 0.5 < report.automation_rate <= 1.0
@@ -79,7 +89,13 @@ def test_unreachable_block_target_blocks_nothing():
 
 def test_band_is_the_rows_between_the_cuts():
     t = Thresholds(approve_below=0.2, block_at=0.8)
-    assert band_mask(np.array([0.1, 0.2, 0.5, 0.8, 0.9]), t).tolist() == [False, True, True, False, False]
+    assert band_mask(np.array([0.1, 0.2, 0.5, 0.8, 0.9]), t).tolist() == [
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
 def test_evaluate_reports_rates_and_metrics():
@@ -114,7 +130,9 @@ def test_bad_targets_are_rejected():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.tuples(st.floats(0, 0.999999, allow_nan=False), st.booleans()), min_size=1, max_size=80),
+    st.lists(
+        st.tuples(st.floats(0, 0.999999, allow_nan=False), st.booleans()), min_size=1, max_size=80
+    ),
     st.floats(0.5, 1.0),
     st.floats(0.0, 0.2),
 )
@@ -122,7 +140,10 @@ def test_chosen_cuts_always_meet_their_targets(rows, precision, violation_rate):
     scores = np.array([s for s, _ in rows])
     labels = np.array([int(b) for _, b in rows])
     report = choose_thresholds(
-        scores, labels, target_block_precision=precision, target_approve_violation_rate=violation_rate
+        scores,
+        labels,
+        target_block_precision=precision,
+        target_approve_violation_rate=violation_rate,
     )
     assert report.thresholds.approve_below <= report.thresholds.block_at
     if report.block_rate > 0:

@@ -11,7 +11,13 @@ from moderation.errors import InputSchemaError
 from moderation.model import load_champion, load_spec
 from moderation.model.spec import FeatureSpec, LightGBMSpec, ModelSpec, TextSpec
 from moderation.settings import PROJECT_ROOT
-from pipelines.train import fill_listing_columns, labels_from, read_history, read_labelled, train_and_register
+from pipelines.train import (
+    fill_listing_columns,
+    labels_from,
+    read_history,
+    read_labelled,
+    train_and_register,
+)
 
 pytestmark = pytest.mark.slow  # trains and logs to a real MLflow SQLite store
 
@@ -50,7 +56,11 @@ def spec(tmp_path_factory):
 def contacts_csv(tmp_path_factory):
     rng = np.random.default_rng(0)
     clean = ["Продаю диван, самовывоз", "Куртка зимняя, размер 48", "Коляска в хорошем состоянии"]
-    bad = ["Звоните 8 912 345 67 89", "пишите в вотсап восемь девятьсот", "тг @deals_ru, телефон в профиле"]
+    bad = [
+        "Звоните 8 912 345 67 89",
+        "пишите в вотсап восемь девятьсот",
+        "тг @deals_ru, телефон в профиле",
+    ]
     labels = (rng.random(600) < 0.5).astype(int)
     text = [bad[i % 3] if y else clean[i % 3] for i, y in enumerate(labels)]
     path = tmp_path_factory.mktemp("labelled") / "contacts.csv"
@@ -72,7 +82,9 @@ def test_read_history_joins_truth_and_corrects_flagged_noise(history):
 def test_read_history_errors(tmp_path, history):
     with pytest.raises(InputSchemaError, match="no listings-\\*.parquet"):
         read_history(tmp_path)
-    (tmp_path / "listings-2026-11-01.parquet").write_bytes((history / "listings-2026-11-01.parquet").read_bytes())
+    (tmp_path / "listings-2026-11-01.parquet").write_bytes(
+        (history / "listings-2026-11-01.parquet").read_bytes()
+    )
     with pytest.raises(InputSchemaError, match="no matching truth file truth-2026-11-01.parquet"):
         read_history(tmp_path)
 
@@ -93,7 +105,12 @@ def test_train_and_register_logs_metrics_thresholds_and_champion(history, spec, 
     assert any(line.startswith("training on") for line in lines)
     m = result.metrics
     assert 0.8 < m["roc_auc"] <= 1.0
-    for key in ("automation_rate", "block_precision", "system_automation_rate", "recall_caught_contacts_in_text"):
+    for key in (
+        "automation_rate",
+        "block_precision",
+        "system_automation_rate",
+        "recall_caught_contacts_in_text",
+    ):
         assert key in m
     t = result.report.thresholds
     assert 0.0 <= t.approve_below <= t.block_at <= 1.0
@@ -155,7 +172,17 @@ def test_cli_trains_on_a_labelled_file_lists_and_promotes(contacts_csv, tmp_path
     spec_path = tmp_path / "tiny.yaml"
     spec_path.write_text(TINY_SPEC, encoding="utf-8")
     runner = CliRunner()
-    args = ["train", "--labelled", str(contacts_csv), "--label", "has_contacts", "--spec", str(spec_path), "--name", "contacts"]
+    args = [
+        "train",
+        "--labelled",
+        str(contacts_csv),
+        "--label",
+        "has_contacts",
+        "--spec",
+        str(spec_path),
+        "--name",
+        "contacts",
+    ]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "MLflow tracking URI: sqlite:///" in first.output
@@ -179,11 +206,17 @@ def test_cli_needs_exactly_one_source(tmp_path, monkeypatch):
 
     monkeypatch.setenv("MODERATION_HOME", str(tmp_path))
     result = CliRunner().invoke(app, ["train"])
-    assert isinstance(result.exception, ConfigError) and "exactly one of --history" in str(result.exception)
+    assert isinstance(result.exception, ConfigError) and "exactly one of --history" in str(
+        result.exception
+    )
     result = CliRunner().invoke(app, ["train", "--labelled", "x.csv"])
     assert "--labelled needs --label" in str(result.exception)
 
 
 def test_spec_round_trips_through_the_json_the_run_logs():
-    spec = ModelSpec(name="x", features=FeatureSpec(text=TextSpec(max_tokens=0)), lightgbm=LightGBMSpec(n_estimators=1))
+    spec = ModelSpec(
+        name="x",
+        features=FeatureSpec(text=TextSpec(max_tokens=0)),
+        lightgbm=LightGBMSpec(n_estimators=1),
+    )
     assert ModelSpec.model_validate_json(spec.model_dump_json()) == spec
