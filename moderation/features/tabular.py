@@ -125,7 +125,8 @@ def add_tabular_features(batch: pl.DataFrame, stats: DayStats) -> pl.DataFrame:
         stats.earlier_copies, on="listing_id", how="left", maintain_order="left"
     )
     return with_median.with_columns(
-        pl.col("category_median_price").fill_null(stats.overall_median_price),
+        # A dump without any positive price (a text-only extract) has no overall median either.
+        pl.col("category_median_price").fill_null(pl.lit(stats.overall_median_price, dtype=pl.Float64)),
         pl.col("earlier_copies").fill_null(0),
     ).with_columns(
         price_ratio=pl.col("price") / pl.col("category_median_price"),

@@ -71,3 +71,12 @@ def test_stats_without_text_columns_skip_copies():
     stats = compute_day_stats(prices)
     assert stats.category_median_price == {"a": 2.0}
     assert stats.earlier_copies.height == 0
+
+
+def test_a_dump_without_prices_still_gets_features():
+    day = make_listings(3, price=[None, None, -1.0])
+    stats = compute_day_stats(day)
+    assert stats.overall_median_price is None
+    out = add_tabular_features(day, stats)
+    assert out["category_median_price"].null_count() == 3
+    assert out["price_ratio"].null_count() == 3
