@@ -112,8 +112,7 @@ def case_frame(scored: ScoredBatch, scorer: Scorer) -> pl.DataFrame:
     """The review decisions with what a moderator needs: snapshot and the model's top reasons."""
     picked = scored.decisions.with_row_index("_i").filter(pl.col("decision") == "review")
     listings = scored.features[picked["_i"]]
-    explain = getattr(scorer.model.model, "top_contributions", None)
-    raw_contributions = explain(listings, k=3) if explain and listings.height else []
+    raw_contributions = _explain(scorer.model.model, listings) if listings.height else []
     contributions = pl.Series(
         "contributions",
         [[{"name": str(n), "value": float(v)} for n, v in row] for row in raw_contributions]
@@ -131,6 +130,17 @@ def case_frame(scored: ScoredBatch, scorer: Scorer) -> pl.DataFrame:
     return picked.drop("_i", "decision", "decided_by", "shadow_hits").with_columns(
         listings.select(snapshot).to_series(), contributions
     )
+
+
+def _explain(model: Any, listings: pl.DataFrame) -> list[list[tuple[str, float]]]:
+    """Top-3 path credits of a LightGBM-backed model (see ``explain_cases``); else the model's own."""
+    if all(hasattr(model, a) for a in ("booster_", "design_matrix", "feature_names_")):
+        from pipelines.explain_cases import explainer_for, top_k
+
+        contributions = explainer_for(model.booster_).contributions(model.design_matrix(listings))
+        return top_k(contributions, model.feature_names_, k=3)
+    explain = getattr(model, "top_contributions", None)
+    return explain(listings, k=3) if explain else []
 
 
 def new_cases(frame: pl.DataFrame) -> Sequence:
