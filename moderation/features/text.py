@@ -135,9 +135,31 @@ _HANDLE_RE = (
     r"(?:^|[^\w.])@[a-z_][a-z0-9_.]{3,}"
     r"|(?:^|[^\pL])(?:тг|tg|телеграм\pL*|telegram|инст\pL*|insta\pL*|ник)\s*[:\-]?\s*@?[a-z_][a-z0-9_]{3,}"
 )
-# Digits glued into words: a letter, 1-3 digits, a letter ("маши88на", "8тороплюсь").
+# Digits glued into words: letters, 1-3 digits, letters ("маши88на", "8тороплюсь", "и8и9и3");
+# three digits between single letters only inside a longer run ("а954щ049"), so that grade codes
+# ("А500С") do not count.
 # Matched on the unfolded lower-case text, Cyrillic only: Latin model codes ("sm-s918b") don't count.
-_GLUED_DIGITS_RE = r"[а-яё]\d{1,3}[а-яё]|(?:^|[^\w])\d{1,3}[а-яё]{3,}|[а-яё]{3,}\d{1,3}(?:[^\w]|$)"
+_GLUED_DIGITS_RE = (
+    r"[а-яё]\d{1,2}[а-яё]|[а-яё]{2}\d{3}[а-яё]|[а-яё]\d{3}[а-яё](?:[а-яё]|\d)"
+    r"|(?:^|[^\w])\d{1,3}[а-яё]{3,}|[а-яё]{3,}\d{1,3}(?:[^\w]|$)"
+)
+# Numbers that are not phones, removed (on text_norm) before looking for phones: company
+# requisites after their keyword ("инн 7701234567", "р с 40702810..."), several keywords in a row
+# ("инн кпп 7701234567 770101001") included.
+_REQUISITE_WORDS = (
+    "инн", "кпп", "огрн", "огрнип", "бик", "окпо", "окато", "октмо", "оквэд", "снилс", "р с", "к с",
+    "рс", "кс", "р сч", "к сч", "расчетный счет", "расч счет", "корр счет", "корреспондентский счет",
+    "лицевой счет",
+)  # fmt: skip
+_REQUISITE_ALT = "|".join(sorted(_REQUISITE_WORDS, key=len, reverse=True))
+_REQUISITES_RE = rf"\b(?:{_REQUISITE_ALT})(?: (?:{_REQUISITE_ALT}|\d+)\b)*"
+# A number followed by a unit ("89 см", "170000 руб", "7 лет") is a measure, never part of a
+# phone spread over the text.
+_MEASURE_RE = (
+    r"\b\d+ (?:мм|см|м|км|кв|га|сот|соток|сотки|кг|гр|т|л|мл|шт|руб\pL*|р|тыс\pL*|лет|год|года"
+    r"|году|гг|мес|месяц\pL*|дня|дней|час|часа|часов|мин|эт|этаж\pL*|гб|тб|мб|мп|дюйм\pL*|вт|квт"
+    r"|мач|лс)\b"
+)
 
 
 def _tokenise(text: pl.Expr) -> pl.Expr:
@@ -259,7 +281,9 @@ def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
         pl.col("text_norm").str.count_matches(r"\d").cast(pl.Int64).alias("text_digit_count")
     )
     norm = pl.col("text_norm")
-    phone = norm.str.extract(_PHONE_RE, 1)
+    # Requisites ("инн 7701234567") are numbers, never contacts: gone before any phone search.
+    unlisted = norm.str.replace_all(_REQUISITES_RE, "")
+    phone = unlisted.str.extract(_PHONE_RE, 1)
     count = pl.col("text_digit_count")
     # Each signal runs only where it can fire: a phone needs a run of ten digits, a spread-out
     # phone ten digits in the text, a local number six digits and a call word.
@@ -268,15 +292,17 @@ def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("7") + phone.str.slice(1)).alias("text_phone"),
         phone.is_not_null().alias("phone_in_text"),
     ])
-    # "The digits of the text, read in order, contain a phone" without building that string:
+    # "The digits of the text, read in order, contain a phone" without building that string;
+    # measures ("89 см", "7 лет") are not digits of a phone.
+    digits_only = unlisted.str.replace_all(_MEASURE_RE, "")
     spread = _on_rows(staged, (count >= 10) & norm.str.contains(r"9(?:\D*\d){9}"), [
         (
-            norm.str.contains(r"^\D*[78]\D*9(?:\D*\d){9}\D*$")  # all its digits are one phone
+            digits_only.str.contains(r"^\D*[78]\D*9(?:\D*\d){9}\D*$")  # all its digits: one phone
             | (low.str.count_matches(_GLUED_DIGITS_RE) >= 2)  # or digits glued into words
         ).alias("spread"),
     ])
     local = _on_rows(staged, (count >= 6) & norm.str.contains_any(_CALL_HINTS), [
-        norm.str.contains(_LOCAL_PHONE_RE).alias("local"),
+        unlisted.str.contains(_LOCAL_PHONE_RE).alias("local"),
     ])
     hidden = pl.DataFrame({
         "hidden_phone": spread["spread"].fill_null(False) | local["local"].fill_null(False),

@@ -141,5 +141,54 @@ def test_prefiltered_passes_equal_running_everything_everywhere() -> None:
     raw = pl.when(pl.col("title").is_null() & pl.col("description").is_null()).then(None).otherwise(raw)
     expected = frame.select(normalise_text(raw).alias("text_norm"))["text_norm"]
     assert out["text_norm"].to_list() == expected.to_list()
-    phones = frame.select(expected.str.contains(r"(?:^|\D)(?:[78]\d{10}|9\d{9}|89\d{8})(?:\D|$)"))
+    from moderation.features.text import _REQUISITES_RE
+
+    unlisted = expected.str.replace_all(_REQUISITES_RE, "")
+    phones = frame.select(unlisted.str.contains(r"(?:^|\D)(?:[78]\d{10}|9\d{9}|89\d{8})(?:\D|$)"))
     assert out["phone_in_text"].fill_null(False).to_list() == phones.to_series().fill_null(False).to_list()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ООО, ИНН 9584028148, ОГРН 2764633782755. Адрес: ул. Мира, д. 133, офис 217, индекс 434006.",
+        "ИНН/КПП 7701234567/770101001, р/с 40702810900000012345, к/с 30101810400000000225, БИК 044525225",
+        "ИП Иванов, ОГРНИП 304500116000157, ИНН 500100732259",
+    ],
+)
+def test_company_requisites_are_not_phones(text: str) -> None:
+    row = _one(text)
+    assert row["phone_in_text"] is False
+    assert row["hidden_phone"] is False
+    assert row["text_phone"] is None
+
+
+def test_phone_next_to_requisites_is_still_found() -> None:
+    row = _one("ООО «Вектор», ИНН 7701234567, звоните 8 912 345 67 89")
+    assert row["phone_in_text"] is True
+    assert row["text_phone"] == "79123456789"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Тумба. Размеры: ширина 89 см, глубина 97 см, высота 175 см. Работаем с 10 до 20",
+        "Дом 89,2 м², 3 эт., 89,2 кв.м, участок 20 сот.",
+        "Арматура А500С 12 мм. Продаем арматуру А500С 12 мм, остаток 259 м.",
+    ],
+)
+def test_measures_and_grade_codes_are_not_a_hidden_phone(text: str) -> None:
+    assert _one(text)["hidden_phone"] is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Машина 8 в 906 идеальном 292 состоянии 00 вложений не 95 требует",
+        "коляска 8 инвалидная 9 новая 1 покупали 3 не 6 понадобилось 7 звонить 1 по 0 этим 4 цифрам 3 по 2",
+        "номер а954щ049ы24ж22 звоните",
+        "звонить по номеру и8и9и3и1и6и8и1и2и5и4и3 торг",
+    ],
+)
+def test_spread_and_interleaved_phones_still_found(text: str) -> None:
+    assert _one(text)["hidden_phone"] is True
