@@ -14,10 +14,9 @@ would, so the printed automation rate is the system's.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -105,8 +104,6 @@ def _featurise(
 ) -> tuple[pl.DataFrame, int]:
     typed, quarantine = validate_batch(listings, source_file=source, row_offset=0)
     stats = compute_day_stats(typed, previous_fingerprints=previous)
-    if stats.overall_median_price is None:  # no prices at all (e.g. a text-only extract)
-        stats = replace(stats, overall_median_price=math.nan)
     return add_features(typed, stats), quarantine.height
 
 
