@@ -53,11 +53,28 @@ class RunTally:
 
 
 def truth_metrics(decisions: pl.LazyFrame, truth: pl.LazyFrame) -> dict:
-    """Quality of automatic decisions against ground truth (``violation`` != 'ok' is bad)."""
+    """Quality of automatic decisions against ground truth (``violation`` != 'ok' is bad).
+
+    When the truth flags ``label_noise`` (the recorded label is wrong, as the generator marks it),
+    the headline figures use the corrected label and ``*_recorded`` ones the label as recorded.
+    """
+    names = truth.collect_schema().names()
+    noise = pl.col("label_noise").fill_null(False) if "label_noise" in names else pl.lit(False)
     joined = decisions.select("listing_id", "decision").join(
-        truth.select(pl.col("listing_id").cast(pl.String), "violation"), on="listing_id", how="left"
+        truth.select(pl.col("listing_id").cast(pl.String), "violation", noise.alias("_noise")),
+        on="listing_id",
+        how="left",
     )
-    bad = pl.col("violation").is_not_null() & (pl.col("violation") != "ok")
+    recorded_bad = pl.col("violation").is_not_null() & (pl.col("violation") != "ok")
+    true_bad = recorded_bad ^ (pl.col("violation").is_not_null() & pl.col("_noise"))
+    metrics = _quality(joined, true_bad)
+    if "label_noise" in names:
+        recorded = _quality(joined, recorded_bad)
+        metrics |= {f"{k}_recorded": v for k, v in recorded.items() if k != "truth_rows_matched"}
+    return metrics
+
+
+def _quality(joined: pl.LazyFrame, bad: pl.Expr) -> dict:
     row = joined.select(
         blocked=(pl.col("decision") == "block").sum(),
         blocked_bad=((pl.col("decision") == "block") & bad).sum(),
@@ -99,6 +116,12 @@ def format_summary(report: dict) -> str:
             + ", violations among approvals "
             + (f"{avr:.3%}" if avr is not None else "n/a")
         )
+        if report.get("block_precision_recorded") is not None:
+            lines.append(
+                f"    (against labels as recorded, noise included: block precision "
+                f"{report['block_precision_recorded']:.4f}, violations among approvals "
+                f"{report.get('approve_violation_rate_recorded') or 0:.3%})"
+            )
     if report["top_rule_hits"]:
         top = ", ".join(f"{k} {v:,}" for k, v in list(report["top_rule_hits"].items())[:5])
         lines.append(f"  top rule hits  {top}")

@@ -48,8 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
 
     print(f"[1/4] generating {HISTORY_DAYS} history days x {args.history_rows:,} and a new day of {args.rows:,} listings")
-    for i in range(HISTORY_DAYS):
-        _ensure_day(root / "history", i, args.history_rows, args.seed)
+    history = [_ensure_day(root / "history", i, args.history_rows, args.seed)[0] for i in range(HISTORY_DAYS)]
     day_path, truth_path = _ensure_day(root / "today", HISTORY_DAYS, args.rows, args.seed)
 
     print(f"[2/4] training the fraud model (MLflow: {settings.resolved_tracking_uri})")
@@ -67,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"[3/4] scoring {day_path.name}")
     out = settings.home / "runs" / day_path.stem
-    report = run_score(day_path, out, settings, truth=[truth_path])
+    report = run_score(day_path, out, settings, truth=[truth_path], previous=history)
 
     print("[4/4] report")
     print(format_summary(report))

@@ -23,6 +23,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 from moderation.errors import ConfigError, ModelNotFoundError
 from moderation.features import compute_day_stats
+from moderation.features.tabular import listing_fingerprint
 from moderation.ingest import Dump, fingerprint, open_dump
 from moderation.report import RunTally, format_summary, truth_metrics
 from moderation.schema import DECISION_SCHEMA, QUARANTINE_SCHEMA
@@ -66,14 +67,25 @@ def scorer_spec(settings: Settings) -> ScorerSpec:
     return ScorerSpec(ruleset=ruleset, tracking_uri=uri, model_name=name, model_version=champion.version)
 
 
-def prepare_day(dump: Dump, *, build_cases: bool = True) -> tuple[DayContext, int]:
+def previous_fingerprints(previous: Sequence[Path]) -> pl.Series | None:
+    """Fingerprints of earlier days' listings, so that reposts across days count as copies."""
+    if not previous:
+        return None
+    scans = [open_dump(path).scan().select(listing_fingerprint()) for path in previous]
+    return pl.concat(scans).collect().to_series()
+
+
+def prepare_day(
+    dump: Dump, *, build_cases: bool = True, previous: Sequence[Path] = ()
+) -> tuple[DayContext, int]:
     """One pass over a few columns of the whole dump: day statistics, duplicate ids, row count."""
     scan = dump.scan()
     stats = compute_day_stats(
         scan.select(
             "category", "listing_id", "seller_id", "title", "description",
             pl.col("price").cast(pl.Float64, strict=False), pl.col("created_at").cast(pl.String),
-        )
+        ),
+        previous_fingerprints=previous_fingerprints(previous),
     )
     duplicates = duplicate_index(scan.select("listing_id"))
     rows = dump.num_rows
@@ -155,10 +167,12 @@ def run_score(
     engine: str = "local",
     ray_address: str | None = None,
     workers: int | None = None,
+    previous: Sequence[Path] = (),
 ) -> dict:
     """Score one dump; returns the report (also written to ``out_dir/report.json``).
 
     ``workers``: scoring threads (local) or actors (ray); default 2 locally, every CPU on Ray.
+    ``previous``: earlier days' dumps; a listing reposted from them counts as a copy.
     """
     if engine not in ENGINES:
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}. Got {engine!r} instead.")
@@ -166,7 +180,7 @@ def run_score(
     dump = open_dump(input_path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    context, total_rows = prepare_day(dump, build_cases=enqueue)
+    context, total_rows = prepare_day(dump, build_cases=enqueue, previous=previous)
     prepared = time.perf_counter()
     if engine == "local":
         scorer = scorer or load_scorer(settings)

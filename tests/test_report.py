@@ -19,6 +19,20 @@ def test_truth_metrics_block_precision_and_approval_leak():
     assert m["truth_rows_matched"] == 6
 
 
+def test_flagged_label_noise_is_corrected_and_recorded_figures_kept():
+    decisions = pl.LazyFrame({"listing_id": ["a", "b", "c", "d"], "decision": ["block", "block", "approve", "approve"]})
+    truth = pl.LazyFrame({
+        "listing_id": ["a", "b", "c", "d"],
+        "violation": ["spam", "ok", "ok", "ok"],
+        # b is a real violation that was recorded as ok (the truth flags it as noise).
+        "label_noise": [False, True, False, False],
+    })
+    m = truth_metrics(decisions, truth)
+    assert m["block_precision"] == 1.0
+    assert m["block_precision_recorded"] == 0.5
+    assert m["approve_violation_rate"] == m["approve_violation_rate_recorded"] == 0.0
+
+
 def test_tally_counts_and_summary_mentions_every_figure():
     tally = RunTally()
     decisions = pl.DataFrame({

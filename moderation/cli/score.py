@@ -26,6 +26,9 @@ def score(
     workers: int = typer.Option(
         None, "--workers", min=1, help="Scoring threads (local, default 2) or Ray actors (default: one per CPU)."
     ),
+    previous: list[Path] = typer.Option(
+        [], "--previous", help="Earlier days' dumps (repeatable): listings reposted from them count as copies."
+    ),
 ) -> None:
     """Score a dump: decisions.parquet, quarantine.parquet and report.json in --out; review cases to the queue."""
     from moderation.settings import load_settings
@@ -36,7 +39,7 @@ def score(
         raise typer.BadParameter("--ray-address needs --engine ray", param_hint="--ray-address")
     report = run_score(
         input, out, settings, truth=truth, show_progress=not quiet, enqueue=not no_queue,
-        engine=engine, ray_address=ray_address, workers=workers,
+        engine=engine, ray_address=ray_address, workers=workers, previous=previous,
     )
     typer.echo(format_summary(report))
     typer.echo(f"  outputs in {out}/ (decisions.parquet, quarantine.parquet, report.json)")
