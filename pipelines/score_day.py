@@ -180,18 +180,22 @@ def run_score(
     dump = open_dump(input_path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    context, total_rows = prepare_day(dump, build_cases=enqueue, previous=previous)
+    with ThreadPoolExecutor(1, thread_name_prefix="prepare") as pool:
+        # The day pre-pass (Polars, off the GIL) runs while the model and rules load (Python).
+        pending = pool.submit(prepare_day, dump, build_cases=enqueue, previous=previous)
+        if engine == "local":
+            scorer = scorer or load_scorer(settings)
+        else:
+            load = scorer_spec(settings).load if scorer is None else _Given(scorer)
+        context, total_rows = pending.result()
     prepared = time.perf_counter()
     if engine == "local":
-        scorer = scorer or load_scorer(settings)
         results = local_results(dump, context, scorer, settings.batch_size, workers or 2)
     else:
         from pipelines.ray_engine import ray_results
 
         results = ray_results(
-            dump, context, settings.batch_size, out_dir,
-            load=scorer_spec(settings).load if scorer is None else _Given(scorer),
-            address=ray_address, actors=workers,
+            dump, context, settings.batch_size, out_dir, load=load, address=ray_address, actors=workers
         )
     store = None
     if enqueue:
