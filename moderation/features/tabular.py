@@ -119,8 +119,14 @@ def add_tabular_features(batch: pl.DataFrame, stats: DayStats) -> pl.DataFrame:
         schema={"category": pl.String, "category_median_price": pl.Float64},
     )
     text = pl.concat_str(["title", "description"], separator=" ", ignore_nulls=True)
-    letters = text.str.count_matches(r"\p{L}")
-    total_chars = text.str.len_chars()
+    # Counted once into temporary columns: fill_nan repeats its input expression, and every
+    # character is a letter or not, so letters = characters - non-letters (far fewer matches).
+    counts = {
+        "__chars": text.str.len_chars(),
+        "__digits": text.str.count_matches(r"\d"),
+        "__upper": text.str.count_matches(r"\p{Lu}"),
+        "__letters": text.str.len_chars() - text.str.count_matches(r"\P{L}"),
+    }
     with_median = batch.join(medians, on="category", how="left", maintain_order="left").join(
         stats.earlier_copies, on="listing_id", how="left", maintain_order="left"
     )
@@ -128,13 +134,14 @@ def add_tabular_features(batch: pl.DataFrame, stats: DayStats) -> pl.DataFrame:
         # A dump without any positive price (a text-only extract) has no overall median either.
         pl.col("category_median_price").fill_null(pl.lit(stats.overall_median_price, dtype=pl.Float64)),
         pl.col("earlier_copies").fill_null(0),
+        **counts,
     ).with_columns(
         price_ratio=pl.col("price") / pl.col("category_median_price"),
         seller_age_days=(pl.col("created_at") - pl.col("seller_registered_at")).dt.total_seconds()
         / 86_400.0,
         title_len=pl.col("title").str.len_chars().cast(pl.Int64),
         description_len=pl.col("description").str.len_chars().cast(pl.Int64),
-        digit_share=(text.str.count_matches(r"\d") / total_chars).fill_nan(None),
-        upper_share=(text.str.count_matches(r"\p{Lu}") / letters).fill_nan(None),
+        digit_share=(pl.col("__digits") / pl.col("__chars")).fill_nan(None),
+        upper_share=(pl.col("__upper") / pl.col("__letters")).fill_nan(None),
         exclamation_count=text.str.count_matches("!", literal=True).cast(pl.Int64),
-    )
+    ).drop(*counts)

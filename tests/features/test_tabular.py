@@ -80,3 +80,37 @@ def test_a_dump_without_prices_still_gets_features():
     out = add_tabular_features(day, stats)
     assert out["category_median_price"].null_count() == 3
     assert out["price_ratio"].null_count() == 3
+
+
+def _reference_text_statistics(batch: pl.DataFrame) -> pl.DataFrame:
+    """The straightforward formulas the counted-once columns must reproduce."""
+    text = pl.concat_str(["title", "description"], separator=" ", ignore_nulls=True)
+    return batch.select(
+        digit_share=(text.str.count_matches(r"\d") / text.str.len_chars()).fill_nan(None),
+        upper_share=(text.str.count_matches(r"\p{Lu}") / text.str.count_matches(r"\p{L}")).fill_nan(None),
+    )
+
+
+def test_text_statistics_and_fingerprints_match_the_reference_formulas():
+    from moderation.synth.day import generate_day
+
+    listings, _ = generate_day(0, 2000, seed=5)
+    extra = make_listings(
+        5,
+        title=["", None, "123", "ΣΟΦΙΑ İ ǅ", "ДИВАН Ёлка"],
+        description=[None, None, "!!!", "ΟΔΟΣ", "é٣"],
+    )
+    batch = pl.concat([listings.select(extra.columns), extra], how="vertical_relaxed")
+    out = add_tabular_features(batch, compute_day_stats(batch))
+    assert out.select("digit_share", "upper_share").equals(_reference_text_statistics(batch))
+    assert not any(c.startswith("__") for c in out.columns)
+
+    def reference_letters(text: pl.Expr) -> pl.Expr:
+        return text.str.to_lowercase().str.replace_all(r"[^\p{L}]+", "")
+
+    reference = pl.concat_str(
+        [pl.col("seller_id"), reference_letters(pl.col("title")),
+         reference_letters(pl.col("description").str.slice(0, 160)).str.slice(0, 80)],
+        separator="|",
+    ).hash(seed=20261101)
+    assert batch.select(listing_fingerprint())["seller_id"].to_list() == batch.select(reference)["seller_id"].to_list()
