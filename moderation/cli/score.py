@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -31,6 +32,10 @@ def score(
     ),
 ) -> None:
     """Score a dump: decisions.parquet, quarantine.parquet and report.json in --out; review cases to the queue."""
+    if engine == "local" and (workers or 2) > 1:
+        # Batches already run in parallel threads; one OpenMP thread per LightGBM call avoids
+        # oversubscribing the cores (read by libgomp when LightGBM loads, so set it first).
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
     from moderation.settings import load_settings
     from pipelines.score_day import format_summary, run_score
 
