@@ -159,6 +159,27 @@ def expand_lists(condition: str, lists: Mapping[str, list[str]],
     return "".join(out)
 
 
+# ``regexp_like(f, '(?:^| )(?:a|b)(?: |$)')`` (contains_word on text_norm) is evaluated as
+# ``regexp_like(' ' || f || ' ', ' (?:a|b) ')``: the same hits (NULL stays NULL), but a pattern
+# of plain literals lets the regex engine prefilter with Aho-Corasick, 2-3x faster.
+_WORD_CALL = re.compile(
+    r"\bregexp_like\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,\s*'\(\?:\^\| \)\(\?:((?:[^']|'')*)\)\(\?: \|\$\)'\s*\)",
+    re.IGNORECASE,
+)
+_ANCHORS = re.compile(r"[$^]|\\[bBAz]")
+
+
+def _padded_words(sql: str) -> str:
+    """The SQL handed to Polars: whole-word alternations matched on space-padded text."""
+    def pad(m: re.Match[str]) -> str:
+        field, alternation = m.group(1), m.group(2)
+        if _ANCHORS.search(alternation):
+            return m.group(0)
+        return f"regexp_like(' ' || {field} || ' ', ' (?:{alternation}) ')"
+
+    return _WORD_CALL.sub(pad, sql)
+
+
 def regex_literals(sql: str) -> list[str]:
     """The patterns of every ``regexp_like(field, '...')`` call in ``sql``."""
     return [m.group(1)[1:-1].replace("''", "'") for m in _REGEX_CALL.finditer(sql)]
@@ -195,7 +216,7 @@ def compile_condition(
                 "escape special characters with a backslash, e.g. '\\.' for a dot",
             ))
     try:
-        expr = pl.sql_expr(sql)
+        expr = pl.sql_expr(_padded_words(sql))
     except Exception as exc:
         problems.append((
             f"cannot parse the condition: {_first_line(exc)}",
