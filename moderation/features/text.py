@@ -79,6 +79,8 @@ _ALL_NUMBER_WORDS = sorted({*_UNITS, *_TEENS, *_TENS, *_HUNDREDS, "сот"}, key
 # Rows whose tokens need the (costly) deobfuscation: a number word, a digit-о/з-digit, or digits
 # separated by a space. Everything else is already in its final form after tokenising.
 _HAS_NUMBER_WORD = r"(?:^| )(?:" + "|".join(_ALL_NUMBER_WORDS) + ")(?: |$)"
+# The same test as literals on space-padded tokens (lets the regex engine use Aho-Corasick).
+_HAS_NUMBER_WORD_PADDED = " (?:" + "|".join(_ALL_NUMBER_WORDS) + ") "
 _HAS_DIGIT_GAP = r"\d ?[оз] ?\d|\d \d"
 _NEEDS_DEOBFUSCATION = f"{_HAS_DIGIT_GAP}|{_HAS_NUMBER_WORD}"
 # A call word before a short local number ("тел 62-61-71"); literal prefilter for _LOCAL_PHONE_RE.
@@ -267,7 +269,7 @@ def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
     low, tok = pl.col("__low"), pl.col("__tok")
     # Number words need the full treatment; digit gaps alone only the joining passes (the same
     # result on such rows, at a third of the cost).
-    has_words = tok.str.contains(_HAS_NUMBER_WORD)
+    has_words = (pl.lit(" ") + tok + pl.lit(" ")).str.contains(_HAS_NUMBER_WORD_PADDED)
     spelled = _on_rows(base, has_words, [_deobfuscate(tok).alias("d")])
     gapped = _on_rows(base, ~has_words & tok.str.contains(_HAS_DIGIT_GAP),
                       [_join_digit_runs(tok).alias("d")])
