@@ -126,7 +126,8 @@ _JOIN = re.compile(r"(\d)\s+(\d)")
 _FOLD = str.maketrans(T._LOWER_FOLD)
 _LOW = str.maketrans(T._LOWER)
 _PY = {name: re.compile(_py_regex(getattr(T, name))) for name in (
-    "_PHONE_RE", "_EMAIL_RE", "_LINK_RE", "_HANDLE_RE", "_GLUED_DIGITS_RE", "_MESSENGER_RE", "_LOCAL_PHONE_RE")}
+    "_PHONE_RE", "_EMAIL_RE", "_LINK_RE", "_HANDLE_RE", "_GLUED_DIGITS_RE", "_MESSENGER_RE", "_LOCAL_PHONE_RE",
+    "_REQUISITES_RE", "_MEASURE_RE")}
 
 
 def py_text_features(row: dict) -> None:
@@ -142,8 +143,10 @@ def py_text_features(row: dict) -> None:
     text = _Z_DIGIT.sub(r"\g<1>3\2", _O_DIGIT.sub(r"\g<1>0\2", text))
     text = _JOIN.sub(r"\1\2", _JOIN.sub(r"\1\2", text))
     norm = " ".join(text.split())
-    phone = _PY["_PHONE_RE"].search(norm)
+    unlisted = _PY["_REQUISITES_RE"].sub("", norm)  # requisites are not phones
+    phone = _PY["_PHONE_RE"].search(unlisted)
     digits = re.sub(r"\D", "", norm)
+    phone_digits = re.sub(r"\D", "", _PY["_MEASURE_RE"].sub("", unlisted))  # nor are measures
     row.update(
         text_norm=norm,
         text_digit_count=len(digits),
@@ -157,7 +160,7 @@ def py_text_features(row: dict) -> None:
     glued = len(_PY["_GLUED_DIGITS_RE"].findall(lower))
     row["hidden_phone"] = bool(
         (glued >= 2 and re.search(r"[78]9\d{9}|9\d{9}", digits))
-        or re.fullmatch(r"[78]9\d{9}", digits) or _PY["_LOCAL_PHONE_RE"].search(norm))
+        or re.fullmatch(r"[78]9\d{9}", phone_digits) or _PY["_LOCAL_PHONE_RE"].search(unlisted))
     row["contact_signals"] = sum(bool(row[k]) for k in (
         "phone_in_text", "hidden_phone", "handle_in_text", "email_in_text", "link_in_text", "messenger_mention"))
 
