@@ -57,13 +57,19 @@ def choose_text_thresholds(
     block_precision: float = 0.99,
     approve_violation_share: float = 0.003,
     min_support: int = 20,
+    confidence: float | None = 0.95,
 ) -> TextThresholds:
-    """The boldest thresholds that still meet both targets on (scores, labels).
+    """The boldest thresholds whose targets hold on (scores, labels) with ``confidence``.
 
     block_at: the lowest score s such that, among held-out rows with score >= s, the violation
     share is >= ``block_precision`` and there are at least ``min_support`` of them.
     approve_below: the highest s such that, among rows with score < s, the violation share is
     <= ``approve_violation_share`` with at least ``min_support`` of them.
+
+    With ``confidence`` (the default), "is" means the one-sided Clopper-Pearson bound, not the
+    point estimate: a few hundred held-out rows with no mistake do not prove a 0.3 % miss rate
+    (zero violations among n approvals bounds the share by about 3/n), and a stage trained on
+    a small band then leaves that side to people. ``None`` uses the point estimates.
     """
     scores = np.asarray(scores, dtype=np.float64)
     labels = np.asarray(is_violation, dtype=bool)
@@ -80,14 +86,14 @@ def choose_text_thresholds(
     last_of_tie = np.r_[s_desc[1:] != s_desc[:-1], True]
 
     n_top = np.arange(1, scores.size + 1)
-    precision_top = np.cumsum(y_desc) / n_top
+    precision_top = _lower_bound(np.cumsum(y_desc), n_top, confidence)
     ok_block = last_of_tie & (precision_top >= block_precision) & (n_top >= min_support)
     block_at = float(s_desc[np.flatnonzero(ok_block)[-1]]) if ok_block.any() else None
 
     s_asc, y_asc = s_desc[::-1], y_desc[::-1]
     last_of_tie_asc = np.r_[s_asc[1:] != s_asc[:-1], True]
     n_bottom = np.arange(1, scores.size + 1)
-    share_bottom = np.cumsum(y_asc) / n_bottom
+    share_bottom = _upper_bound(np.cumsum(y_asc), n_bottom, confidence)
     ok_approve = (
         last_of_tie_asc & (share_bottom <= approve_violation_share) & (n_bottom >= min_support)
     )
@@ -100,3 +106,25 @@ def choose_text_thresholds(
     if block_at is not None and approve_below is not None and approve_below > block_at:
         approve_below = block_at  # both targets met everywhere: blocks win the overlap
     return TextThresholds(block_at, approve_below, block_precision, approve_violation_share)
+
+
+def _lower_bound(k: np.ndarray, n: np.ndarray, confidence: float | None) -> np.ndarray:
+    """One-sided Clopper-Pearson lower bound of the share k/n (the point estimate without confidence)."""
+    if confidence is None:
+        return k / n
+    from scipy.stats import beta
+
+    with np.errstate(invalid="ignore"):
+        bound = beta.ppf(1 - confidence, k, n - k + 1)
+    return np.where(k == 0, 0.0, bound)
+
+
+def _upper_bound(k: np.ndarray, n: np.ndarray, confidence: float | None) -> np.ndarray:
+    """One-sided Clopper-Pearson upper bound of the share k/n (the point estimate without confidence)."""
+    if confidence is None:
+        return k / n
+    from scipy.stats import beta
+
+    with np.errstate(invalid="ignore"):
+        bound = beta.ppf(confidence, k + 1, n - k)
+    return np.where(k == n, 1.0, bound)

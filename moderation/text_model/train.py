@@ -40,6 +40,7 @@ class TrainConfig:
     block_precision: float = 0.99
     approve_violation_share: float = 0.003
     min_support: int = 20
+    confidence: float | None = 0.95  # thresholds must meet the targets at this confidence
     seed: int = 0
     num_threads: int | None = None
     version: str | None = None  # default: "text/<hash of the weights>"
@@ -115,6 +116,7 @@ def train_text_model(
         block_precision=config.block_precision,
         approve_violation_share=config.approve_violation_share,
         min_support=config.min_support,
+        confidence=config.confidence,
     )
     metrics = held_out_metrics(held_scores, labels[held_idx].astype(bool), stage)
     metrics["train_rows"] = int(train_idx.size)

@@ -18,7 +18,7 @@ def _block_precision(scores, y, block_at):
 def test_separable_scores_block_and_approve_everything_on_their_side():
     scores = np.r_[np.linspace(0.0, 0.2, 50), np.linspace(0.8, 1.0, 50)]
     y = np.r_[np.zeros(50, bool), np.ones(50, bool)]
-    th = choose_text_thresholds(scores, y, min_support=10)
+    th = choose_text_thresholds(scores, y, min_support=10, confidence=None)
     assert th.block_at == pytest.approx(0.8)
     assert (scores < th.approve_below).sum() == 50
     assert (scores >= th.block_at).sum() == 50
@@ -29,8 +29,12 @@ def test_one_violation_among_low_scores_limits_approvals():
     # 1/~600 = 0.17 % violations (allowed); with a 0.05 % target it must stop below 0.3.
     scores = np.r_[np.linspace(0.01, 0.5, 1000), [0.3]]
     y = np.r_[np.zeros(1000, bool), [True]]
-    loose = choose_text_thresholds(scores, y, approve_violation_share=0.003, min_support=10)
-    strict = choose_text_thresholds(scores, y, approve_violation_share=0.0005, min_support=10)
+    loose = choose_text_thresholds(
+        scores, y, approve_violation_share=0.003, min_support=10, confidence=None
+    )
+    strict = choose_text_thresholds(
+        scores, y, approve_violation_share=0.0005, min_support=10, confidence=None
+    )
     assert loose.approve_below > 0.3
     assert strict.approve_below <= 0.3
     for th in (loose, strict):
@@ -75,7 +79,12 @@ def test_chosen_thresholds_always_meet_both_targets_and_are_boldest(rows, min_su
     scores = np.array([r[0] for r in rows])
     y = np.array([r[1] for r in rows])
     th = choose_text_thresholds(
-        scores, y, block_precision=0.9, approve_violation_share=0.1, min_support=min_support
+        scores,
+        y,
+        block_precision=0.9,
+        approve_violation_share=0.1,
+        min_support=min_support,
+        confidence=None,
     )
     if th.block_at is not None:
         precision, count = _block_precision(scores, y, th.block_at)
@@ -91,3 +100,26 @@ def test_chosen_thresholds_always_meet_both_targets_and_are_boldest(rows, min_su
         )
         assert approved.sum() >= 1
         assert y[scores < th.approve_below].mean() <= 0.1 or th.approve_below == th.block_at
+
+
+def test_with_confidence_a_small_clean_held_out_set_proves_nothing():
+    # 360 held-out rows, perfectly separated: the point estimates say "0 % / 100 %", but zero
+    # violations among 280 approvals only bound the share by ~1 %, and 80 correct blocks bound
+    # precision by ~96 %: neither target is proven, so both sides stay with people.
+    scores = np.r_[np.linspace(0.0, 0.2, 280), np.linspace(0.8, 1.0, 80)]
+    y = np.r_[np.zeros(280, bool), np.ones(80, bool)]
+    assert choose_text_thresholds(scores, y, confidence=None).approve_below is not None
+    th = choose_text_thresholds(scores, y)  # confidence 0.95 by default
+    assert th.block_at is None and th.approve_below is None
+
+
+def test_with_confidence_enough_clean_rows_prove_the_targets():
+    scores = np.r_[np.linspace(0.0, 0.2, 3000), np.linspace(0.8, 1.0, 600)]
+    y = np.r_[np.zeros(3000, bool), np.ones(600, bool)]
+    y[10] = True  # one violation among the low scores
+    th = choose_text_thresholds(scores, y)
+    blocked = scores >= th.block_at
+    assert blocked[-600:].all() and y[blocked].mean() >= 0.99
+    approved = scores < th.approve_below
+    # 1 violation needs ~1 600 clean approvals for a 95 % bound of 0.3 %
+    assert 1500 < approved.sum() <= 3000 and y[approved].sum() <= 1
