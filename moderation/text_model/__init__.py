@@ -2,7 +2,8 @@
 
 A sequence classifier fine-tuned on listing text (``train``), loaded from a local directory or an
 MLflow artefact (``stage``), applied purely to the band rows of a decision frame (``apply``), and
-allowed to decide only at its own measured precision (``thresholds``).
+allowed to decide only where its targets hold on held-out data at 95 % confidence
+(``thresholds``); a stage that may decide nothing is not run at all.
 """
 
 from __future__ import annotations

@@ -59,6 +59,9 @@ def apply_text_stage(
         raise ValueError(
             "decisions and features must be in the same listing order (listing_id differs)."
         )
+    th = stage.thresholds
+    if th.block_at is None and th.approve_below is None:
+        return decisions  # a stage that may decide nothing costs nothing and records nothing
     band = band_mask(decisions)
     if not band.any():
         return decisions
@@ -66,7 +69,6 @@ def apply_text_stage(
     texts = listing_texts(features[idx])
     violation = np.asarray(stage.predict_proba(texts))[:, 1]
 
-    th = stage.thresholds
     text_says = np.full(idx.size, "review", dtype=object)
     if th.approve_below is not None:
         text_says[violation < th.approve_below] = "approve"

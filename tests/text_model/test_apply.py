@@ -107,12 +107,11 @@ def test_rule_decisions_never_change_whatever_the_stage_says():
     assert out["decision"].to_list()[3:6] == ["block"] * 3
 
 
-def test_a_stage_with_both_sides_switched_off_only_records_its_version():
+def test_a_stage_with_both_sides_switched_off_is_not_run():
     decisions, features = _day()
-    out = apply_text_stage(decisions, features, KeywordStage(TextThresholds(None, None)))
-    assert out["decision"].equals(decisions["decision"])
-    assert out["reasons"].equals(decisions["reasons"])
-    assert out["model_version"][3] == "fraud/3+text/7"
+    stage = KeywordStage(TextThresholds(None, None))
+    assert apply_text_stage(decisions, features, stage).equals(decisions)
+    assert stage.calls == []
 
 
 def test_no_band_rows_means_no_scoring():
