@@ -1,4 +1,4 @@
-"""Scoring one validated batch end to end — pure: features -> rules -> model -> decide.
+"""Scoring one validated batch end to end — pure: features -> rules -> model -> decide -> text stage.
 
 The local runner and the Ray runner both call ``score_batch``; neither it nor anything it calls
 reads files, opens databases or logs, so both engines give identical decisions.
@@ -23,6 +23,7 @@ class Scorer:
 
     ruleset: Any  # moderation.rules.Ruleset
     model: Any  # moderation.model.LoadedModel
+    text_stage: Any = None  # moderation.text_model.TextStage: re-scores the uncertain band only
 
     @property
     def versions(self) -> tuple[str, str]:
@@ -52,4 +53,8 @@ def score_batch(listings: pl.DataFrame, stats: DayStats, scorer: Scorer, run_id:
         model_version=model_version,
         ruleset_version=ruleset_version,
     )
+    if scorer.text_stage is not None:
+        from moderation.text_model import apply_text_stage
+
+        decisions = apply_text_stage(decisions, features, scorer.text_stage)
     return ScoredBatch(decisions=decisions, features=features)

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     model_name: str = Field("fraud", description="Registered MLflow model name.")
     queue_url: str | None = Field(None, description="Review-queue database URL; default: SQLite under home.")
     batch_size: int = Field(200_000, gt=0, description="Rows per scoring batch.")
+    text_model_dir: Path | None = Field(
+        None, description="Text-stage directory (`moderation text-model train`); unset = no text stage."
+    )
+    text_model_threads: int = Field(1, gt=0, description="Torch threads of the text stage per scoring thread.")
 
     @field_validator("home", "rules_dir", "models_dir")
     @classmethod

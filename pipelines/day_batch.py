@@ -63,13 +63,21 @@ class ScorerSpec:
     tracking_uri: str
     model_name: str
     model_version: str
+    text_model_dir: str | None = None  # the optional text stage, loaded by each actor too
+    text_model_threads: int = 1
 
     def load(self) -> Scorer:
         from moderation.model import load_version
 
+        text_stage = None
+        if self.text_model_dir:
+            from moderation.text_model import TextStage
+
+            text_stage = TextStage.load(self.text_model_dir, num_threads=self.text_model_threads)
         return Scorer(
             ruleset=self.ruleset,
             model=load_version(self.tracking_uri, self.model_name, self.model_version),
+            text_stage=text_stage,
         )
 
 

@@ -64,7 +64,11 @@ def scorer_spec(settings: Settings) -> ScorerSpec:
         raise ModelNotFoundError(
             f"No `{CHAMPION}` version of model {name!r} at {uri}; run `moderation train` first."
         )
-    return ScorerSpec(ruleset=ruleset, tracking_uri=uri, model_name=name, model_version=champion.version)
+    return ScorerSpec(
+        ruleset=ruleset, tracking_uri=uri, model_name=name, model_version=champion.version,
+        text_model_dir=str(settings.text_model_dir) if settings.text_model_dir else None,
+        text_model_threads=settings.text_model_threads,
+    )
 
 
 def previous_fingerprints(previous: Sequence[Path]) -> pl.Series | None:
