@@ -25,8 +25,10 @@ TEXT_FEATURES: dict[str, str] = {
     "spelled-out numbers as digits, separators between digits removed, punctuation as spaces",
     "text_digit_count": "number of digits in text_norm",
     "text_phone": "first phone-like number in the text, as 11 digits starting with 7 (null if none)",
-    "phone_in_text": "a phone number (10-11 digits, after undoing obfuscation) is in the text",
-    "hidden_phone": "digits interleaved with words ('прод98ажей 8тороплюсь') that add up to a phone",
+    "phone_in_text": "a phone number (10-11 digits, after undoing obfuscation) is in the text; "
+    "company requisites (ИНН, ОГРН, КПП, БИК, р/с ...) do not count",
+    "hidden_phone": "digits interleaved with words ('прод98ажей 8тороплюсь') that add up to a phone; "
+    "measures ('89 см'), requisites and grade codes ('А500С') do not count",
     "handle_in_text": "a messenger handle (@nick, t.me/nick, 'тг nick') is in the text",
     "email_in_text": "an e-mail address (also 'name собака mail точка ru') is in the text",
     "link_in_text": "a web link or domain (http, www, site.ru, vk.com/...) is in the text",
