@@ -1,8 +1,8 @@
 """The demo behind ``make demo``: generate history and a new day, train, score, fill the queue, report.
 
 Runs on the embedded defaults (local MLflow store and SQLite queue under ``var/``). Re-running it
-reuses generated data and, when a champion model exists, asks before nothing: it retrains (a new
-model version) and re-scores; the queue gains nothing twice.
+reuses the generated data, trains and promotes a new model version, and re-scores the day; the
+review queue gains nothing twice.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     from moderation.model.spec import load_spec
     from pipelines.score_day import format_summary, run_score
     from pipelines.train import read_history, train_and_register
+    from review_queue.ui import ui_url
 
     settings = load_settings()
     root = settings.home / "demo"
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(f"Review queue: {report.get('review', 0):,} cases of this day wait in {settings.resolved_queue_url}")
     print("  create a moderator:  .venv/bin/moderation queue add-user alice --role moderator")
-    print("  start the UI:        .venv/bin/moderation queue serve   ->  http://127.0.0.1:8000/")
+    print(f"  start the UI:        .venv/bin/moderation queue serve   ->  {ui_url()}")
     print(f"  MLflow:              .venv/bin/mlflow ui --backend-store-uri {settings.resolved_tracking_uri}")
     print(f"demo finished in {time.perf_counter() - started:.0f}s")
 
