@@ -109,6 +109,7 @@ def _connect(address: str | None, env: dict[str, str]) -> bool:
         ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
     else:
         ray.init(
+            address="local",  # a fresh instance, never a cluster some earlier `ray start` left behind
             num_cpus=os.cpu_count() or 1,
             include_dashboard=False,
             object_store_memory=512 * 1024**2,
