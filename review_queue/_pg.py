@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, String, column, text
 
 from review_queue._tables import cases
+from review_queue.disputes import DISPUTE_COLUMNS, DISPUTE_COPIED, DISPUTE_PRIORITY
 
 __all__ = ["claim", "decide", "SECOND_REVIEW_COPIED"]
 
@@ -63,11 +64,17 @@ _CLAIM = {
 }
 
 _COPIED = ", ".join(SECOND_REVIEW_COPIED)
+_FIRST_COPIED = ", ".join(f"first.{name}" for name in DISPUTE_COPIED)
 
 
 def _decide_sql(sample: bool) -> str:
-    """The decide statement; the sampled variant also opens the blind second review."""
-    returned = f"id, kind, gold_decision, {_COPIED}" if sample else "id, kind, listing_id, run_id"
+    """The decide statement; the sampled variant also opens the blind second review.
+
+    Either variant opens a dispute when the decided case is a second review that disagrees with
+    the first decision (see ``disputes.py``); data-modifying CTEs always run to completion.
+    """
+    returned = (f"id, kind, parent_id, gold_decision, {_COPIED}" if sample
+                else "id, kind, parent_id, listing_id, run_id")
     sampled = f"""
     , sampled AS (
         INSERT INTO cases ({_COPIED}, kind, seq, parent_id, required_role, exclude_moderator,
@@ -79,7 +86,23 @@ def _decide_sql(sample: bool) -> str:
         ON CONFLICT (listing_id, run_id, kind, seq) DO NOTHING
         RETURNING id
     )""" if sample else ""
-    joined = "decided LEFT JOIN sampled ON true" if sample else "decided"
+    disputed = f"""
+    , disputed AS (
+        INSERT INTO cases ({", ".join(DISPUTE_COLUMNS)})
+        SELECT {_FIRST_COPIED}, 'dispute', 0, decided.id, {DISPUTE_PRIORITY}, 'senior',
+               first.decided_by, 'open', %(now)s, %(dispute_due)s
+        FROM decided JOIN cases AS first ON first.id = decided.parent_id
+        WHERE decided.kind = 'second' AND first.decision IS DISTINCT FROM %(decision)s
+        ON CONFLICT (listing_id, run_id, kind, seq) DO NOTHING
+        RETURNING id, parent_id
+    ), dispute_logged AS (
+        INSERT INTO audit_log (case_id, at, actor, action, detail)
+        SELECT id, %(now)s, 'system', 'dispute_opened',
+               jsonb_build_object('second_review_case_id', parent_id)
+        FROM disputed
+    )"""
+    joined = ("decided LEFT JOIN sampled ON true" if sample else "decided") + \
+        " LEFT JOIN disputed ON true"
     second = "sampled.id" if sample else "CAST(NULL AS bigint)"
     return f"""
     WITH decided AS (
@@ -89,7 +112,7 @@ def _decide_sql(sample: bool) -> str:
         WHERE id = %(case_id)s AND state = 'open' AND holder = %(moderator)s
           AND lease_until > %(now)s
         RETURNING {returned}
-    ){sampled}, logged AS (
+    ){sampled}{disputed}, logged AS (
         INSERT INTO audit_log (case_id, at, actor, action, detail)
         SELECT decided.id, %(now)s, %(moderator)s, 'decide',
                jsonb_build_object('decision', CAST(%(decision)s AS text),
@@ -98,7 +121,7 @@ def _decide_sql(sample: bool) -> str:
                                   'second_review_case_id', {second})
         FROM {joined}
     )
-    SELECT decided.listing_id, decided.run_id, decided.kind, {second}
+    SELECT decided.listing_id, decided.run_id, decided.kind, {second}, disputed.id
     FROM {joined}
     """
 
@@ -121,16 +144,18 @@ def claim(
 
 def decide(
     engine: Engine, case_id: int, moderator: str, decision: str, reason_code: str,
-    note: str | None, now: datetime, sample: bool, second_due: datetime,
+    note: str | None, now: datetime, sample: bool, second_due: datetime, dispute_due: datetime,
 ) -> tuple | None:
-    """(listing_id, run_id, kind, second review id) of the decided case, or None if refused."""
+    """(listing_id, run_id, kind, second review id, dispute id) of the decided case, or None if
+    refused."""
     fairy = engine.raw_connection()
     try:
         driver = fairy.driver_connection
         driver.autocommit = True  # one statement: atomic by itself, no BEGIN/COMMIT round trips
         try:
             params = {"case_id": case_id, "moderator": moderator, "decision": decision,
-                      "reason_code": reason_code, "note": note, "now": now}
+                      "reason_code": reason_code, "note": note, "now": now,
+                      "dispute_due": dispute_due}
             if sample:
                 params["second_due"] = second_due
             return driver.execute(_DECIDE[sample], params).fetchone()

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from review_queue._pg import SECOND_REVIEW_COPIED
 from review_queue._tables import UTCDateTime, audit_log, cases
+from review_queue.disputes import open_dispute_if_disagreeing
 
 __all__ = ["claim", "decide"]
 
@@ -74,9 +75,10 @@ _AUDIT = insert(audit_log)
 
 def decide(
     conn: Connection, case_id: int, moderator: str, decision: str, reason_code: str,
-    note: str | None, now: datetime, sample: bool, second_due: datetime,
+    note: str | None, now: datetime, sample: bool, second_due: datetime, dispute_due: datetime,
 ) -> tuple | None:
-    """(listing_id, run_id, kind, second review id) of the decided case, or None if refused."""
+    """(listing_id, run_id, kind, second review id, dispute id) of the decided case, or None if
+    refused."""
     row = conn.execute(
         _DECIDE,
         {"b_case_id": case_id, "b_moderator": moderator, "b_now": now, "b_decision": decision,
@@ -87,13 +89,16 @@ def decide(
     second_id = None
     if sample and row.kind == "review" and row.gold_decision is None:
         second_id = _open_second_review(conn, case_id, moderator, now, second_due)
+    dispute_id = None
+    if row.kind == "second":
+        dispute_id = open_dispute_if_disagreeing(conn, case_id, decision, now, dispute_due)
     conn.execute(
         _AUDIT,
         {"case_id": case_id, "at": now, "actor": moderator, "action": "decide",
          "detail": {"decision": decision, "reason_code": reason_code, "note": note,
                     "second_review_case_id": second_id}},
     )
-    return row.listing_id, row.run_id, row.kind, second_id
+    return row.listing_id, row.run_id, row.kind, second_id, dispute_id
 
 
 def _open_second_review(

@@ -30,7 +30,7 @@ _bearer = HTTPBearer(auto_error=False, description="A per-user token from `moder
 
 class ClaimRequest(BaseModel):
     limit: int = Field(10, ge=1, le=100)
-    kinds: list[Literal["review", "second", "appeal"]] | None = None
+    kinds: list[Literal["review", "second", "appeal", "dispute"]] | None = None
 
 
 class DecisionRequest(BaseModel):
@@ -116,8 +116,12 @@ def create_app(store: SqlStore) -> FastAPI:
         return case
 
     def full_view(case) -> dict:
-        original = store.get_case(case.parent_id) if case.kind == "appeal" and case.parent_id else None
-        return case_view(case, original)
+        if case.kind == "appeal" and case.parent_id:
+            return case_view(case, store.get_case(case.parent_id))
+        if case.kind == "dispute" and case.parent_id:
+            second = store.get_case(case.parent_id)
+            return case_view(case, store.get_case(second.parent_id), second)
+        return case_view(case)
 
     @app.get("/api/me", tags=["auth"])
     def me(user: Anyone) -> dict:

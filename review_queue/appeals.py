@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, insert, literal, select
 
 from review_queue._tables import UTCDateTime, audit_log, cases
+from review_queue.cases import VERDICT_KINDS
 from review_queue.errors import AppealNotAllowedError, CaseNotFoundError
 from review_queue.policy import QueuePolicy
 
@@ -31,21 +32,25 @@ def open_appeal(
         select(cases.c.id, cases.c.kind, cases.c.seq, cases.c.state, cases.c.decision,
                cases.c.decided_by)
         .where(cases.c.listing_id == listing_id, cases.c.run_id == run_id,
-               cases.c.kind.in_(["review", "appeal"]), cases.c.gold_decision.is_(None))
-        .order_by(cases.c.kind.desc(), cases.c.seq)  # 'review' first, then appeals in order
+               cases.c.kind.in_(VERDICT_KINDS), cases.c.gold_decision.is_(None))
+        # The original review, then its dispute if any, then appeals in order: the last row is
+        # the verdict in force.
+        .order_by(cases.c.kind.desc(), cases.c.seq)
         .with_for_update()
     ).all()
     if not chain:
         raise CaseNotFoundError(f"no case for listing {listing_id!r} in run {run_id!r}.")
     original, latest = chain[0], chain[-1]
     if latest.state != "decided":
-        what = "is still under appeal" if latest.kind == "appeal" else "has not been decided yet"
+        what = {"appeal": "is still under appeal",
+                "dispute": "is disputed between two moderators; a senior has not settled it yet"
+                }.get(latest.kind, "has not been decided yet")
         raise AppealNotAllowedError(f"listing {listing_id!r} {what}; nothing to appeal.")
     if latest.decision != "block":
         raise AppealNotAllowedError(
             f"only a block can be appealed; listing {listing_id!r} is currently '{latest.decision}'."
         )
-    seq = max(r.seq for r in chain if r.kind == "appeal") + 1 if len(chain) > 1 else 1
+    seq = max((r.seq for r in chain if r.kind == "appeal"), default=0) + 1
     due = now + timedelta(hours=policy.appeal_sla_hours)
     source = select(
         *(cases.c[name] for name in _COPIED),

@@ -24,8 +24,11 @@ __all__ = [
 ]
 
 # review: a case from a pipeline run; second: the blind second review of a decided case;
-# appeal: a seller's appeal of a block, for a senior.
-KINDS: tuple[str, ...] = ("review", "second", "appeal")
+# appeal: a seller's appeal of a block, for a senior; dispute: a second review that disagreed
+# with the first decision, for a senior to settle (see ``disputes.py``).
+KINDS: tuple[str, ...] = ("review", "second", "appeal", "dispute")
+# Kinds whose decision is a verdict on the listing; the latest one is the final word.
+VERDICT_KINDS: tuple[str, ...] = ("review", "appeal", "dispute")
 HUMAN_DECISIONS: tuple[str, ...] = ("approve", "block")
 
 
@@ -115,6 +118,7 @@ class Verdict:
     moderator: str
     decided_at: datetime
     second_review_case_id: int | None = None
+    dispute_case_id: int | None = None  # opened when this second review disagreed with the first
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ class QueuePolicy:
     appeal_sla_hours: float = 2.0  # appeals jump ahead of almost everything
     second_review_sla_hours: float = 48.0
     second_review_share: float = 0.05  # share of first decisions sent to a blind second review
+    dispute_sla_hours: float = 24.0  # a second review that disagrees reaches a senior within this
     max_claim: int = 100  # largest batch one claim may take
 
     def __post_init__(self) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from review_queue.cases import AuditEntry, Case, DecisionRecord, NewCase, Verdict
+from review_queue.cases import VERDICT_KINDS, AuditEntry, Case, DecisionRecord, NewCase, Verdict
 from review_queue.stats import QueueStats
 
 __all__ = ["QueueStore"]
@@ -64,11 +64,13 @@ class QueueStore(Protocol):
         """
 
     def decisions_since(
-        self, since: datetime, *, kinds: Sequence[str] = ("review", "appeal"), limit: int | None = None
+        self, since: datetime, *, kinds: Sequence[str] = VERDICT_KINDS, limit: int | None = None
     ) -> list[DecisionRecord]:
         """Human decisions with decided_at strictly after ``since``, oldest first (then by id).
 
         Gold cases are excluded (their answers are known); second reviews only when asked for.
+        A verdict (review, appeal, dispute) superseded by a later verdict on the same listing
+        and run is left out: callers get each listing's final word.
         """
 
     def audit(self, case_id: int) -> list[AuditEntry]:

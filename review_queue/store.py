@@ -14,7 +14,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, func, insert, literal_column, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +34,15 @@ from review_queue import _bulk, _pg, _portable, _rows, appeals, qc
 from review_queue._engine import writer
 from review_queue._tables import audit_log, cases
 from review_queue.auth import UserDirectory
-from review_queue.cases import AuditEntry, Case, DecisionRecord, NewCase, Verdict, check_decision
+from review_queue.cases import (
+    VERDICT_KINDS,
+    AuditEntry,
+    Case,
+    DecisionRecord,
+    NewCase,
+    Verdict,
+    check_decision,
+)
 from review_queue.errors import (
     AppealNotAllowedError,
     CaseAlreadyDecidedError,
@@ -191,24 +210,25 @@ class SqlStore:
         now = self.clock()
         sample = sampled_for_second_review(case_id, self.policy.second_review_share)
         second_due = now + timedelta(hours=self.policy.second_review_sla_hours)
+        dispute_due = now + timedelta(hours=self.policy.dispute_sla_hours)
         if self.dialect == "postgresql":
             row = _pg.decide(self.engine, case_id, moderator, decision, reason_code, note, now,
-                             sample, second_due)
+                             sample, second_due, dispute_due)
             if row is None:
                 with self.engine.connect() as conn:
                     self._refuse(conn, case_id, moderator, now)
-            listing_id, run_id, kind, second_id = row
+            listing_id, run_id, kind, second_id, dispute_id = row
         else:
             with self._writing() as conn:
                 row = _portable.decide(conn, case_id, moderator, decision, reason_code, note, now,
-                                       sample, second_due)
+                                       sample, second_due, dispute_due)
                 if row is None:
                     self._refuse(conn, case_id, moderator, now)
-            listing_id, run_id, kind, second_id = row
+            listing_id, run_id, kind, second_id, dispute_id = row
         return Verdict(
             case_id=case_id, listing_id=listing_id, run_id=run_id, kind=kind,
             decision=decision, reason_code=reason_code, note=note, moderator=moderator,
-            decided_at=now, second_review_case_id=second_id,
+            decided_at=now, second_review_case_id=second_id, dispute_case_id=dispute_id,
         )
 
     def _refuse(self, conn, case_id: int, moderator: str, now: datetime):
@@ -245,9 +265,17 @@ class SqlStore:
             return [_rows.to_audit(r) for r in conn.execute(query)]
 
     def decisions_since(
-        self, since: datetime, *, kinds: Sequence[str] = ("review", "appeal"),
+        self, since: datetime, *, kinds: Sequence[str] = VERDICT_KINDS,
         limit: int | None = None,
     ) -> list[DecisionRecord]:
+        later = cases.alias("later")
+        superseded = exists().where(
+            later.c.listing_id == cases.c.listing_id, later.c.run_id == cases.c.run_id,
+            later.c.kind.in_(VERDICT_KINDS), later.c.state == "decided",
+            later.c.gold_decision.is_(None),
+            or_(later.c.decided_at > cases.c.decided_at,
+                and_(later.c.decided_at == cases.c.decided_at, later.c.id > cases.c.id)),
+        )
         query = (
             select(cases)
             .where(
@@ -255,6 +283,7 @@ class SqlStore:
                 cases.c.decided_at > since,
                 cases.c.kind.in_(list(kinds)),
                 cases.c.gold_decision.is_(None),
+                or_(cases.c.kind.not_in(VERDICT_KINDS), ~superseded),
             )
             .order_by(cases.c.decided_at, cases.c.id)
         )
@@ -310,7 +339,7 @@ class SqlStore:
         query = (
             select(cases)
             .where(seller == seller_id, cases.c.state == literal_column("'decided'"),
-                   cases.c.kind.in_(["review", "appeal"]), cases.c.gold_decision.is_(None))
+                   cases.c.kind.in_(VERDICT_KINDS), cases.c.gold_decision.is_(None))
             .order_by(seller, cases.c.decided_at.desc(), cases.c.id.desc())
             .limit(limit)
         )

@@ -1,7 +1,8 @@
 """What the API shows of a case, and to whom: the JSON shapes of cases, verdicts and audit.
 
 A second review is blind: its view never carries the first decision. An appeal's view carries
-the decision under appeal, for the senior who takes it.
+the decision under appeal, and a dispute's view both decisions in dispute, for the senior who
+takes it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,19 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def case_view(case: Case, original: Case | None = None) -> dict:
-    """The case as a moderator sees it; ``original`` is the appealed decision (appeals only)."""
+def _decision_of(case: Case | None) -> dict | None:
+    if case is None:
+        return None
+    return {"case_id": case.id, "decision": case.decision, "reason_code": case.reason_code,
+            "note": case.note, "decided_by": case.decided_by, "decided_at": _iso(case.decided_at)}
+
+
+def case_view(case: Case, original: Case | None = None, second: Case | None = None) -> dict:
+    """The case as a moderator sees it.
+
+    ``original`` is the decision under appeal (appeals) or the first decision (disputes);
+    ``second`` is the blind second review that disagreed with it (disputes only).
+    """
     highlights = case.listing.get("highlights") or []
     view = {
         "id": case.id,
@@ -51,12 +63,10 @@ def case_view(case: Case, original: Case | None = None) -> dict:
     if case.kind == "appeal":
         view["appeal"] = {
             "note": case.appeal_note,
-            "original": None if original is None else {
-                "case_id": original.id, "decision": original.decision,
-                "reason_code": original.reason_code, "note": original.note,
-                "decided_by": original.decided_by, "decided_at": _iso(original.decided_at),
-            },
+            "original": _decision_of(original),
         }
+    if case.kind == "dispute":
+        view["dispute"] = {"first": _decision_of(original), "second": _decision_of(second)}
     return view
 
 

@@ -173,6 +173,15 @@ function openCase(index) {
     setText("original-by", o.decided_by);
     setText("original-note", o.note);
   }
+  const dispute = c.dispute;
+  $("dispute-box").hidden = !dispute;
+  if (dispute) {
+    for (const [key, d] of [["dispute-first", dispute.first || {}], ["dispute-second", dispute.second || {}]]) {
+      setText(key, d.decision ? d.decision + " / " + d.reason_code : null);
+      setText(key + "-by", d.decided_by);
+      setText(key + "-note", d.note);
+    }
+  }
   $("note").value = "";
   $("decide-error").textContent = "";
 }

@@ -156,6 +156,31 @@ def test_second_review_view_is_blind(client, sqlite_url, new_case):
         store.close()
 
 
+def test_dispute_shows_both_decisions_to_the_senior(sqlite_url, new_case):
+    store = open_store(sqlite_url, policy=QueuePolicy(second_review_share=1.0))
+    try:
+        with TestClient(create_app(store)) as c:
+            a, b = auth(store.users.add("anna", "moderator")), auth(store.users.add("boris", "moderator"))
+            senior = auth(store.users.add("olga", "senior"))
+            store.enqueue([new_case(1)])
+            first = c.post("/api/claim", headers=a, json={"limit": 1}).json()["cases"][0]
+            c.post(f"/api/cases/{first['id']}/decision", headers=a,
+                   json={"decision": "block", "reason_code": "spam", "note": "рассылка"})
+            (second,) = c.post("/api/claim", headers=b, json={"limit": 5}).json()["cases"]
+            verdict = c.post(f"/api/cases/{second['id']}/decision", headers=b,
+                             json={"decision": "approve", "reason_code": "ok"}).json()
+            verdict = verdict["verdict"]
+            assert verdict["dispute_case_id"] is not None
+            assert c.post("/api/claim", headers=a, json={"limit": 5}).json()["cases"] == []
+            (dispute,) = c.post("/api/claim", headers=senior, json={"limit": 5, "kinds": ["dispute"]}).json()["cases"]
+            assert dispute["id"] == verdict["dispute_case_id"] and dispute["kind"] == "dispute"
+            first_view, second_view = dispute["dispute"]["first"], dispute["dispute"]["second"]
+            assert (first_view["decision"], first_view["decided_by"], first_view["note"]) == ("block", "anna", "рассылка")
+            assert (second_view["decision"], second_view["decided_by"]) == ("approve", "boris")
+    finally:
+        store.close()
+
+
 def test_reports_users_and_decisions(client, store, tokens, new_case):
     store.enqueue([new_case(1)])
     admin, policy = auth(tokens["admin"]), auth(tokens["policy"])

@@ -10,13 +10,13 @@ from review_queue import migrate, open_store
 def test_schema_round_trips_through_every_migration(store_url, new_case):
     store = open_store(store_url)
     try:
-        assert migrate.current_revision(store.engine) == migrate.head_revision() == "0003"
+        assert migrate.current_revision(store.engine) == migrate.head_revision() == "0004"
         store.enqueue([new_case(1), new_case(2)])
         migrate.downgrade(store.engine, "0001")
         assert migrate.current_revision(store.engine) == "0001"
         assert store.count_cases() == 2
         migrate.upgrade(store.engine)
-        assert migrate.current_revision(store.engine) == "0003"
+        assert migrate.current_revision(store.engine) == "0004"
         assert store.enqueue([new_case(1), new_case(3)]) == 1
         migrate.downgrade(store.engine, "base")
         assert "cases" not in sa.inspect(store.engine).get_table_names()
@@ -25,6 +25,6 @@ def test_schema_round_trips_through_every_migration(store_url, new_case):
     reopened = open_store(store_url)
     try:
         assert reopened.count_cases() == 0
-        assert migrate.current_revision(reopened.engine) == "0003"
+        assert migrate.current_revision(reopened.engine) == "0004"
     finally:
         reopened.close()
