@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
+
+from moderation.monitoring import SCORE_BINS, score_histogram
 
 __all__ = ["RunTally", "truth_metrics", "format_summary"]
 
@@ -21,12 +24,14 @@ class RunTally:
     rule_hits: Counter = field(default_factory=Counter)
     shadow_hits: Counter = field(default_factory=Counter)
     quarantine_reasons: Counter = field(default_factory=Counter)
+    scores: np.ndarray = field(default_factory=lambda: np.zeros(SCORE_BINS, dtype=np.int64))
 
     def add(self, rows_in: int, decisions: pl.DataFrame, quarantine: pl.DataFrame) -> None:
         self.rows_in += rows_in
         self.rows_quarantined += quarantine.height
         self.decisions.update(dict(decisions["decision"].value_counts().iter_rows()))
         self.decided_by.update(dict(decisions["decided_by"].value_counts().iter_rows()))
+        self.scores += score_histogram(decisions["fraud_score"].to_numpy())
         for column, counter in (("rule_hits", self.rule_hits), ("shadow_hits", self.shadow_hits)):
             exploded = decisions[column].explode().drop_nulls()
             counter.update(dict(exploded.value_counts().iter_rows()))
@@ -47,6 +52,8 @@ class RunTally:
             "automation_rate": (approved + blocked) / decided if decided else 0.0,
             "decided_by": dict(self.decided_by),
             "top_rule_hits": dict(self.rule_hits.most_common(10)),
+            "rule_hit_counts": dict(self.rule_hits.most_common()),
+            "score_histogram": self.scores.tolist(),  # fraud scores in equal bins over [0, 1]
             "shadow_hits": dict(self.shadow_hits.most_common()),
             "quarantine_reasons": dict(self.quarantine_reasons.most_common()),
         }
@@ -129,6 +136,18 @@ def format_summary(report: dict) -> str:
         f"  speed  {report['rows_per_s']:,.0f} rows/s  ({report['seconds']:.1f} s)"
         f"   model {report['model_version']}   ruleset {report['ruleset_version'][:12]}"
     )
+    drift = report.get("drift")
+    if drift:
+        psi = drift.get("score_psi")
+        lines.append(f"  drift vs run {drift['baseline_run_id']}: score PSI "
+                     + (f"{psi:.3f}" if psi is not None else "n/a")
+                     + (f", {len(drift['alerts'])} alert(s)" if drift["alerts"] else ", no alerts"))
+        lines.extend(f"    ! {alert}" for alert in drift["alerts"])
+    if report.get("tracking_error"):
+        lines.append(f"  MLflow tracking failed (outputs are complete): {report['tracking_error']}")
+    elif report.get("tracking_run_id"):
+        lines.append(f"  tracked in MLflow: experiment {report['tracking_experiment']}, "
+                     f"run {report['tracking_run_id']}")
     if "review_cases_added" in report:
         lines.append(f"  review queue   +{report['review_cases_added']:,} new cases  ({report['queue_url']})")
     return "\n".join(lines)

@@ -40,6 +40,7 @@ def test_tally_counts_and_summary_mentions_every_figure():
         "decided_by": ["model", "rule", "model", "model"],
         "rule_hits": [[], ["r1"], [], []],
         "shadow_hits": [[], [], ["s1"], []],
+        "fraud_score": [0.01, None, 0.5, 1.0],  # a rule decision may carry no model score
     })
     quarantine = pl.DataFrame({"reason": ["price: negative (-1.0)"]})
     tally.add(5, decisions, quarantine)
@@ -51,6 +52,9 @@ def test_tally_counts_and_summary_mentions_every_figure():
             report["review"]) == (5, 1, 2, 1, 1)
     assert report["automation_rate"] == 0.75
     assert report["quarantine_reasons"] == {"price: negative": 1}
+    hist = report["score_histogram"]
+    assert sum(hist) == 3 and hist[0] == 1 and hist[10] == 1 and hist[-1] == 1
+    assert report["rule_hit_counts"] == {"r1": 1}
     text = format_summary(report)
     for needle in ("approved", "blocked", "review", "quarantined", "75.00%", "r1 1", "rows/s"):
         assert needle in text
