@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from moderation.model.spec import load_spec
     from pipelines.score_day import format_summary, run_score
+    from pipelines.track_score import record_run
     from pipelines.train import read_history, train_and_register
     from review_queue.ui import ui_url
 
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"[3/4] scoring {day_path.name}")
     out = settings.home / "runs" / day_path.stem
     report = run_score(day_path, out, settings, truth=[truth_path], previous=history)
+    report = record_run(report, out, settings)  # MLflow: the run beside the model, drift vs the last one
 
     print("[4/4] report")
     print(format_summary(report))

@@ -30,6 +30,13 @@ def score(
     previous: list[Path] = typer.Option(
         [], "--previous", help="Earlier days' dumps (repeatable): listings reposted from them count as copies."
     ),
+    baseline: Path = typer.Option(
+        None, "--baseline", exists=True, dir_okay=False,
+        help="A report.json to measure drift against (default: the latest run tracked in MLflow).",
+    ),
+    no_track: bool = typer.Option(
+        False, "--no-track", help="Do not log the run to MLflow nor compare it with a baseline."
+    ),
 ) -> None:
     """Score a dump: decisions.parquet, quarantine.parquet and report.json in --out; review cases to the queue."""
     if engine == "local" and (workers or 2) > 1:
@@ -46,5 +53,9 @@ def score(
         input, out, settings, truth=truth, show_progress=not quiet, enqueue=not no_queue,
         engine=engine, ray_address=ray_address, workers=workers, previous=previous,
     )
+    if not no_track:
+        from pipelines.track_score import record_run
+
+        report = record_run(report, out, settings, baseline=baseline)
     typer.echo(format_summary(report))
     typer.echo(f"  outputs in {out}/ (decisions.parquet, quarantine.parquet, report.json)")
