@@ -28,7 +28,7 @@ DRIFT_PATTERN = "drift_delivery_phishing"
 
 DAY_COLUMNS = (
     "day", "listings", "review_volume", "automation_rate", "auto_blocks", "block_precision", "block_precision_raw",
-    "violations_leaked", "leak_rate", "reviewed", "backlog", "rules_active", "rules_shadow",
+    "violations_leaked", "leak_rate", "reviewed", "spot_checked", "backlog", "rules_active", "rules_shadow",
     "proposed", "promoted", "drift_listings", "drift_covered_shadow", "drift_covered_mined", "drift_covered_any", "model_version",
     "seconds",
 )
@@ -36,15 +36,22 @@ DAY_COLUMNS = (
 
 @dataclass(frozen=True)
 class PolicyTeam:
-    """The simulated policy team's stated criteria for promoting a shadow rule to active."""
+    """The simulated policy team's stated criteria for promoting a shadow rule to active.
+
+    Evidence for a shadow rule is every hit a reviewer decided since it was proposed (out of
+    sample) plus a spot check: each evening moderators decide a random sample of the day's hits
+    nobody reviewed (same error rate). The checks add up over the days, so a decision rests on
+    dozens of verdicts, not on five.
+    """
 
     min_days_in_shadow: int = 1  # a rule must shadow at least one full day
-    min_reviewed_hits: int = 5  # shadow hits on cases reviewers decided since it was proposed
-    min_reviewed_hits_approve: int = 30  # approve rules: a wrong approval leaks a violation
+    min_checked: int = 30  # reviewed + spot-checked shadow hits a block rule needs
+    min_checked_approve: int = 60  # approve rules: a wrong approval leaks a violation
     min_precision: float = 0.98  # share of those a reviewer decided as the rule would
     max_daily_hit_share: float = 0.02  # a rule hitting more than 2 % of a day is sent back
-    spot_check: int = 60  # shadow hits nobody reviewed, sampled to moderators per rule and evening
-    demote_below: float = 0.95  # a promoted rule whose daily spot check falls below this goes back to shadow
+    spot_check: int = 30  # unreviewed hits per rule and evening, sampled to moderators
+    demote_min_checked: int = 30  # spot checks of an active rule before it can be sent back
+    demote_below: float = 0.95  # a promoted rule whose spot checks fall below this goes back to shadow
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,7 @@ class SimConfig:
     retrain_every: int = 5  # days; 0 = never
     suggest_window_days: int = 3  # reviewer decisions mined each evening
     model_trees: int | None = 120  # LightGBM trees (None: the spec's own number)
-    block_precision_target: float = 0.995  # automatic blocks (the done-when asks for >= 0.99)
+    block_precision_target: float = 0.99  # the model spec's target (checked on the Wilson bound)
     approve_violation_target: float = 0.015  # violations tolerated among automatic approvals
     policy: PolicyTeam = field(default_factory=PolicyTeam)
 
@@ -155,13 +162,23 @@ def _moderate(store, clock: _Clock, truth: dict[str, tuple[str, str]], cfg: SimC
     return done
 
 
+@dataclass
+class _Checks:
+    """Spot-check verdicts accumulated per rule (True: the hit deserved the rule's action)."""
+
+    shadow: dict[str, list[bool]] = field(default_factory=dict)  # since the rule was proposed
+    active: dict[str, list[bool]] = field(default_factory=dict)  # since it was promoted
+    done_today: int = 0  # spot checks moderators made this evening (QA work beside the queue)
+
+
 def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConfig,
-                   proposed_on: dict[str, dt.date], start: dt.date, rng: np.random.Generator, log) -> list[str]:
+                   proposed_on: dict[str, dt.date], start: dt.date, rng: np.random.Generator, log,
+                   checks: _Checks) -> list[str]:
     """Promote the shadow rules whose shadow hits agree with reviewers (the stated criteria).
 
     Reviewers only see the listings the system sent them, so the team also sends a random
-    sample of each rule's other shadow hits to moderators (a spot check, same error rate):
-    precision is measured on every reviewed hit plus that sample.
+    sample of each rule's other shadow hits of the day to moderators (a spot check, same error
+    rate): precision is measured on every reviewed hit plus every spot check so far.
     """
     from moderation.rules import load_ruleset
     from pipelines.suggest import promote_rule
@@ -169,34 +186,40 @@ def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConf
     ruleset = load_ruleset(settings.rules_dir)
     promoted = []
     last_day = history.filter(pl.col("day") == history["day"].max())
-    _monitor_active(settings, ruleset, last_day, today, cfg, proposed_on, rng, log)
+    checks.done_today = 0
+    _monitor_active(settings, ruleset, last_day, today, cfg, proposed_on, rng, log, checks)
+    policy = cfg.policy
     for rule in ruleset.shadow:
         since = proposed_on.get(rule.id, start)  # shadow rules shipped with the rules: since day 1
-        if rule.id in proposed_on and (today - since).days < cfg.policy.min_days_in_shadow:
-            continue
         after = history.filter((pl.col("day") >= since) & pl.col("shadow_hits").list.contains(rule.id))
         if rule.id in proposed_on:  # hits after the proposal only: out of sample
             after = after.filter(pl.col("day") > since)
         reviewed = after.filter(pl.col("human_decision").is_not_null())
-        others = after.filter(pl.col("human_decision").is_null())
+        fresh = after.filter((pl.col("day") == today) & pl.col("human_decision").is_null())
         outcome = "approve" if rule.action == "approve" else "block"
-        checked = _spot_check(others, rule.action, cfg.policy.spot_check, cfg.error_rate, rng)
-        agree = (reviewed["human_decision"] == outcome).to_list() + checked
-        need = cfg.policy.min_reviewed_hits_approve if rule.action == "approve" else cfg.policy.min_reviewed_hits
+        spot = checks.shadow.setdefault(rule.id, [])
+        spot += _spot_check(fresh, rule.action, policy.spot_check, cfg.error_rate, rng)
+        checks.done_today += min(fresh.height, policy.spot_check)
+        if rule.id in proposed_on and (today - since).days < policy.min_days_in_shadow:
+            continue
+        agree = (reviewed["human_decision"] == outcome).to_list() + spot
+        need = policy.min_checked_approve if rule.action == "approve" else policy.min_checked
         if len(agree) < need:
             continue
         precision = sum(agree) / len(agree)
         share = float(last_day["shadow_hits"].list.contains(rule.id).mean()) if last_day.height else 0.0
-        if precision >= cfg.policy.min_precision and share <= cfg.policy.max_daily_hit_share:
+        if precision >= policy.min_precision and share <= policy.max_daily_hit_share:
             promote_rule(settings.rules_dir, rule.id, who="sim-policy-team", today=today)
             promoted.append(rule.id)
-            log(f"  policy team promoted {rule.id} ({reviewed.height} reviewed + {len(checked)} spot-checked "
+            checks.active[rule.id] = []
+            log(f"  policy team promoted {rule.id} ({reviewed.height} reviewed + {len(spot)} spot-checked "
                 f"shadow hits, precision {precision:.3f})")
     return promoted
 
 
 def _spot_check(hits: pl.DataFrame, action: str, size: int, error_rate: float, rng: np.random.Generator) -> list[bool]:
-    """Moderators' verdicts on a random sample of a rule's hits: does each deserve the action?"""
+    """Moderators' verdicts on a random sample of a rule's hits: does each deserve the action?
+    (A simulated moderator looks at the listing; ``violation`` stands in for what they see.)"""
     sample = hits.sample(min(hits.height, size), seed=int(rng.integers(1 << 31)))
     truly = (sample["violation"] == "ok") if action == "approve" else (sample["violation"] != "ok")
     slips = pl.Series(rng.random(sample.height) < error_rate)
@@ -204,20 +227,25 @@ def _spot_check(hits: pl.DataFrame, action: str, size: int, error_rate: float, r
 
 
 def _monitor_active(settings, ruleset, last_day: pl.DataFrame, today: dt.date, cfg: SimConfig,
-                    proposed_on: dict[str, dt.date], rng: np.random.Generator, log) -> None:
+                    proposed_on: dict[str, dt.date], rng: np.random.Generator, log, checks: _Checks) -> None:
     """Quality control of the rules the loop promoted: the day's hits are spot-checked and a rule
-    that no longer holds up goes back to shadow (a person would do the same edit)."""
+    whose checks since promotion no longer hold up goes back to shadow (a person would do the
+    same edit)."""
     from pipelines.suggest import demote_rule
 
+    policy = cfg.policy
     for rule in ruleset.active:
-        if rule.id not in proposed_on:
+        if rule.id not in proposed_on and rule.id not in checks.active:
             continue
         hits = last_day.filter(pl.col("rule_hits").list.contains(rule.id))
-        agree = _spot_check(hits, rule.action, cfg.policy.spot_check, cfg.error_rate, rng)
-        if len(agree) >= cfg.policy.min_reviewed_hits and sum(agree) / len(agree) < cfg.policy.demote_below:
-            why = f"spot check {sum(agree)}/{len(agree)} correct"
+        ledger = checks.active.setdefault(rule.id, [])
+        ledger += _spot_check(hits, rule.action, policy.spot_check, cfg.error_rate, rng)
+        checks.done_today += min(hits.height, policy.spot_check)
+        if len(ledger) >= policy.demote_min_checked and sum(ledger) / len(ledger) < policy.demote_below:
+            why = f"spot checks since promotion {sum(ledger)}/{len(ledger)} correct"
             demote_rule(settings.rules_dir, rule.id, who="sim-policy-team", why=why, today=today)
             proposed_on[rule.id] = today  # it must earn promotion again on fresh hits
+            checks.shadow[rule.id], checks.active[rule.id] = [], []
             log(f"  policy team demoted {rule.id} to shadow ({why})")
 
 
@@ -296,6 +324,7 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
     history = pl.DataFrame()
     rows: list[dict] = []
     proposed_on: dict[str, dt.date] = {}
+    checks = _Checks()
     drift_index = cfg.warmup_days + cfg.drift_day  # the generator counts days from 1
     first_day = DEFAULT_START + dt.timedelta(days=cfg.warmup_days)
     initial_shadow = {r.id for r in load_ruleset(settings.rules_dir).shadow}
@@ -340,7 +369,9 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
                              history=history, since=since.date().isoformat(), today=date)
             for cand in result.proposed:
                 proposed_on[cand.id] = date
-            promoted = _policy_review(settings, history, date, cfg, proposed_on, first_day, rng, log)
+            for cand in result.proposed:
+                checks.shadow[cand.id] = []
+            promoted = _policy_review(settings, history, date, cfg, proposed_on, first_day, rng, log, checks)
 
             ruleset = load_ruleset(settings.rules_dir)
             loop_ids = {r.id for r in ruleset.rules if r.action == "block"} & (initial_shadow | set(proposed_on))
@@ -350,6 +381,7 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
                 "backlog": report.get("review_cases_added", 0) - len(done),
                 "proposed": len(result.proposed),
                 "promoted": len(promoted),
+                "spot_checked": checks.done_today,
                 "model_version": report["model_version"],
                 "seconds": time.perf_counter() - t0,
             }
@@ -380,9 +412,13 @@ def _line(m: dict) -> str:
 
 def _summary(table: pl.DataFrame, cfg: SimConfig, seconds: float) -> dict:
     first, last = table.row(0, named=True), table.row(-1, named=True)
-    covered_day = table.filter(
-        (pl.col("day") >= cfg.drift_day) & (pl.col("drift_covered_shadow").fill_null(0) >= 0.5)
-    )["day"].min()
+    def first_covered(column: str):
+        return table.filter((pl.col("day") >= cfg.drift_day) & (pl.col(column).fill_null(0) >= 0.5))["day"].min()
+
+    # The check counts rules the loop mined from its own reviewers; shadow rules shipped with
+    # the rules (written before the run) are reported beside it.
+    covered_day = first_covered("drift_covered_mined")
+    shipped_day = first_covered("drift_covered_shadow")
     days_to_cover = None if covered_day is None else int(covered_day) - cfg.drift_day
     ratio = last["review_volume"] / first["review_volume"] if first["review_volume"] else None
     min_precision = float(table["block_precision"].min())
@@ -393,6 +429,7 @@ def _summary(table: pl.DataFrame, cfg: SimConfig, seconds: float) -> dict:
         "min_block_precision": min_precision,
         "drift_covered_day": covered_day,
         "days_to_cover_drift": days_to_cover,
+        "drift_covered_day_incl_shipped_shadow": shipped_day,
         "checks": {
             "review_volume_halved": ratio is not None and ratio <= 0.5,
             "block_precision_at_least_0.99": min_precision >= 0.99,
@@ -406,8 +443,8 @@ def format_table(summary: dict) -> str:
     """The per-day table and the done-when checks, as the simulate command prints them."""
     table = pl.DataFrame(summary["days"]).select(
         "day", "review_volume", "automation_rate", "block_precision", "violations_leaked",
-        "rules_active", "rules_shadow", "proposed", "promoted", "drift_listings", "drift_covered_shadow",
-        "drift_covered_mined",
+        "rules_active", "rules_shadow", "proposed", "promoted", "spot_checked", "drift_listings",
+        "drift_covered_shadow", "drift_covered_mined",
     )
     with pl.Config(tbl_rows=100, tbl_cols=20, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
                    float_precision=3, tbl_width_chars=200):
@@ -420,9 +457,11 @@ def format_table(summary: dict) -> str:
         f"({'OK' if checks['review_volume_halved'] else 'NOT MET'}: <= 0.50)",
         f"lowest automatic-block precision: {summary['min_block_precision']:.4f} "
         f"({'OK' if checks['block_precision_at_least_0.99'] else 'NOT MET'}: >= 0.99)",
-        f"new scam covered (>= 50 % of its listings) by a shadow rule on day {summary['drift_covered_day']} "
+        f"new scam covered (>= 50 % of its listings) by a rule the loop mined on day {summary['drift_covered_day']} "
         f"({summary['days_to_cover_drift']} day(s) after it appeared; "
         f"{'OK' if checks['drift_covered_within_2_days'] else 'NOT MET'}: <= 2)",
+        f"  (counting the shadow rules shipped with the rules too: day "
+        f"{summary.get('drift_covered_day_incl_shipped_shadow')})",
     ]
     return "\n".join(lines)
 

@@ -23,6 +23,7 @@ from review_queue.promotion import (
     Candidate,
     Criteria,
     EntityCriteria,
+    ReviewRule,
     condition_mask,
     list_rule_condition,
     propose,
@@ -31,6 +32,7 @@ from review_queue.promotion import (
     rule_yaml,
     used_fields,
     with_phone_norm,
+    with_rule_columns,
 )
 
 __all__ = [
@@ -137,10 +139,12 @@ def _render_candidate(cand: Candidate, reviewed: pl.DataFrame, declared: list[st
         description = _DESCRIBE_OK if cand.action == "approve" else _DESCRIBE[group].format(reason=cand.reason_code)
         fields = used_fields(condition, declared)
     else:
-        condition = cand.condition
+        condition = cand.rule_condition or cand.condition
         description = (
             "Listings reviewers approved, separated by this condition from every reviewer block."
             if cand.action == "approve"
+            else f"Automates a manual check — {cand.origin}."
+            if cand.rule_condition
             else f"Reviewer blocks for `{cand.reason_code}` that this condition separates from approvals."
         )
         fields = used_fields(condition, declared)
@@ -214,15 +218,26 @@ def suggest(
     reviewed = with_phone_norm(attach_features(reviewed, history))
     hits = evaluate(ruleset, reviewed)
     existing = hits["rule_hits"].list.concat(hits["shadow_hits"])
-    blocking = frozenset(r.id for r in ruleset.rules if r.action == "block" and r.status != "disabled")
-    approving = frozenset(r.id for r in ruleset.rules if r.action == "approve" and r.status != "disabled")
+
+    def counts(rule) -> bool:
+        # What makes a candidate redundant: active rules, and this miner's own pending shadow
+        # rules. A shadow rule someone wrote by hand is unproven; mining goes on beside it.
+        return rule.status == "active" or (rule.status == "shadow" and rule.spec.provenance.author == author)
+
+    blocking = frozenset(r.id for r in ruleset.rules if r.action == "block" and counts(r))
+    approving = frozenset(r.id for r in ruleset.rules if r.action == "approve" and counts(r))
     known = {e for entries in ruleset.lists.values() for e in entries}
-    conditions = {r.spec.condition for r in ruleset.rules}
+    conditions = {(r.action, " ".join(r.spec.condition.split())) for r in ruleset.rules}
+    review_rules = [ReviewRule(r.id, r.reason, r.spec.condition) for r in ruleset.active if r.action == "review"]
+    ids = [r.id for r in review_rules]
+    reviewed = with_rule_columns(reviewed, ids, hits["rule_hits"])
+    if history is not None and history.height:
+        history = with_rule_columns(history, ids)
     candidates, entities = propose(
         reviewed, ruleset.field_types, history=history, existing_hits=existing, blocking_rules=blocking,
         approving_rules=approving, pattern_options={"approvals_too": approve_rules},
         known_entries=known, existing_conditions=conditions, criteria=criteria,
-        entity_criteria=entity_criteria, today=today,
+        entity_criteria=entity_criteria, today=today, review_rules=review_rules,
     )
     window = f"reviewer decisions since {since}" if since else "reviewer decisions"
     written: list[Path] = []

@@ -29,6 +29,12 @@ from review_queue.promotion.render import (
     rule_yaml,
     used_fields,
 )
+from review_queue.promotion.review_rules import (
+    ReviewRule,
+    review_rule_candidates,
+    rule_column,
+    with_rule_columns,
+)
 
 __all__ = [
     "Candidate",
@@ -37,6 +43,7 @@ __all__ = [
     "ENTITY_KINDS",
     "EntityCriteria",
     "PatternCandidate",
+    "ReviewRule",
     "backtest",
     "condition_mask",
     "demote_text",
@@ -52,7 +59,10 @@ __all__ = [
     "propose",
     "report_html",
     "report_markdown",
+    "review_rule_candidates",
+    "rule_column",
     "rule_yaml",
     "used_fields",
     "with_phone_norm",
+    "with_rule_columns",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import polars as pl
@@ -22,6 +22,7 @@ from review_queue.promotion.evidence import (
     with_phone_norm,
 )
 from review_queue.promotion.patterns import mine_patterns
+from review_queue.promotion.review_rules import ReviewRule, review_rule_candidates
 
 __all__ = ["EntityCriteria", "propose", "list_group"]
 
@@ -92,30 +93,36 @@ def propose(
     blocking_rules: frozenset[str] = frozenset(),
     approving_rules: frozenset[str] = frozenset(),
     known_entries: set[str] | frozenset[str] = frozenset(),
-    existing_conditions: set[str] | frozenset[str] = frozenset(),
+    existing_conditions: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
     criteria: Criteria = Criteria(),
     entity_criteria: EntityCriteria | None = None,
     today: dt.date | None = None,
     pattern_options: Mapping | None = None,
+    review_rules: Sequence[ReviewRule] = (),
 ) -> tuple[list[Candidate], pl.DataFrame]:
     """Judged candidates (proposed and dropped, each with evidence) and the recurring entities.
 
     ``reviewed``: reviewer decisions with every rule field (see evidence/patterns); ``history``:
     scored listings with ``day``, ``decision`` and rule fields (for the backtest).
+    ``existing_conditions``: conditions of current rules (whitespace-normalised), never proposed
+    again. ``review_rules``: active review rules whose cases may earn a block rule (both frames
+    then carry their ``rule_column``).
     """
     stamp = (today or dt.date.today()).strftime("%Y%m%d")
     reviewed = with_phone_norm(reviewed)
     entities = mine_entities(reviewed)
     cands, _ = _entity_candidates(entities, entity_criteria or EntityCriteria(), set(known_entries), stamp)
     for pattern in mine_patterns(reviewed, fields, **(pattern_options or {})):
-        if pattern.condition in existing_conditions:
-            continue
         cands.append(Candidate(
             id=_pattern_id(stamp, pattern.reason_code, pattern.condition), kind="pattern",
             reason_code=pattern.reason_code, condition=pattern.condition,
             action="approve" if pattern.reason_code == "ok" else "block",
             origin=f"decision tree, {len(pattern.clauses)} clause(s)",
         ))
+    cands += review_rule_candidates(reviewed, review_rules, fields, stamp=stamp)
+    # a twin of a review rule shares its condition: only rules with the same action make it old news
+    cands = [c for c in cands if c.kind != "pattern"
+             or (c.action, _norm(c.rule_condition or c.condition)) not in existing_conditions]
     if history is not None:
         history = with_phone_norm(history)
     measured = []
@@ -126,6 +133,10 @@ def propose(
             ev.update(_backtest_summary(backtest(cand, history)))
         measured.append(replace(cand, evidence=ev))
     return judge(measured, criteria), entities
+
+
+def _norm(condition: str) -> str:
+    return " ".join(condition.split())
 
 
 def _backtest_summary(per_day: pl.DataFrame) -> dict:

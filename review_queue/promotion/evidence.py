@@ -45,6 +45,7 @@ class Candidate:
     evidence: dict = field(default_factory=dict)
     verdict: str = "pending"  # propose | drop
     why: str = ""
+    rule_condition: str = ""  # what goes in the rule file when ``condition`` is only its measurable stand-in
 
 
 def entity_condition(kind: str, entry: str) -> str:
