@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -32,6 +32,8 @@ __all__ = [
     "to_duckdb",
     "polars_dtype",
     "regex_literals",
+    "required_literals",
+    "without_literal_calls",
 ]
 
 _POLARS_TYPES: dict[str, pl.DataType] = {
@@ -74,6 +76,12 @@ class Compiled:
     sql: str  # the condition with lists expanded (what Polars and DuckDB parse)
     expr: pl.Expr  # boolean, NULL -> false
     fields: tuple[str, ...]
+    # Literals that some regexp_like(field, ...) of the condition cannot match without (per
+    # field), and the condition on rows where none of them occurs (those calls then false).
+    # evaluate() runs ``expr`` only on the few rows that contain one: one Aho-Corasick pass
+    # instead of one regex pass per phrase list. Empty when the condition has no such call.
+    needles: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    expr_without_needles: pl.Expr | None = None
 
 
 def polars_dtype(type_name: str) -> pl.DataType:
@@ -185,6 +193,118 @@ def regex_literals(sql: str) -> list[str]:
     return [m.group(1)[1:-1].replace("''", "'") for m in _REGEX_CALL.finditer(sql)]
 
 
+_CALL = re.compile(
+    r"\bregexp_like\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,\s*('(?:[^']|'')*')\s*\)", re.IGNORECASE
+)
+_META_CHARS = set("\\.^$|?*+()[]{}")
+
+
+def _literal_alternatives(body: str) -> list[str] | None:
+    """``a|b\\.c`` -> ["a", "b.c"]; None unless every alternative is a non-empty plain literal."""
+    alternatives, current, i = [], [], 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            if i + 1 >= len(body) or body[i + 1] not in _META_CHARS:
+                return None  # \d, \b, \pL ...: a class or an assertion, not a literal
+            current.append(body[i + 1])
+            i += 2
+            continue
+        if ch == "|":
+            alternatives.append("".join(current))
+            current = []
+        elif ch in _META_CHARS:
+            return None
+        else:
+            current.append(ch)
+        i += 1
+    alternatives.append("".join(current))
+    return alternatives if all(alternatives) else None
+
+
+def _first_group(pattern: str) -> tuple[str, str] | None:
+    """``(?:body)rest`` or ``(body)rest`` -> (body, rest) when body has no nested group."""
+    start = 3 if pattern.startswith("(?:") else 1 if pattern.startswith("(") else 0
+    if not start:
+        return None
+    i = start
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i] == "(":
+            return None
+        if pattern[i] == ")":
+            return pattern[start:i], pattern[i + 1 :]
+        i += 1
+    return None
+
+
+def required_literals(pattern: str) -> list[str] | None:
+    """Literals one of which every match of ``pattern`` contains, or None if we cannot tell.
+
+    Understood forms (what lists expand to, and hand-written phrase alternations):
+    ``a|b``, ``(?:a|b)...`` / ``(a|b)...`` (a literal first group; anything may follow), and
+    ``(?:^| )(?:a|b)(?: |$)`` (contains_word on text_norm).
+    """
+    word = re.fullmatch(r"\(\?:\^\| \)\(\?:(.*)\)\(\?: \|\$\)", pattern, re.DOTALL)
+    if word:
+        return _literal_alternatives(word.group(1))
+    whole = _literal_alternatives(pattern)
+    if whole is not None:
+        return whole
+    group = _first_group(pattern)
+    if not group or not _always_after(group[1]):
+        return None
+    return _literal_alternatives(group[0])
+
+
+def _always_after(rest: str) -> bool:
+    """True when ``rest`` cannot make a preceding group optional nor offer an alternative
+    without it: it starts with no quantifier and has no top-level ``|``."""
+    if rest[:1] in ("?", "*", "{"):
+        return False
+    depth, in_class, i = 0, False, 0
+    while i < len(rest):
+        ch = rest[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if rest[i + 1 : i + 2] == "]":  # "[]...]": a leading ] is literal
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return False
+        i += 1
+    return True
+
+
+def without_literal_calls(sql: str) -> tuple[str, dict[str, set[str]]]:
+    """``sql`` with every ``regexp_like(f, p)`` whose ``p`` has required literals replaced by
+    FALSE — the condition on rows whose field f contains none of them (and is not NULL) —
+    and those literals per field."""
+    literal_spans = [m.span() for m in _LITERAL.finditer(sql)]
+    needles: dict[str, set[str]] = {}
+
+    def replace(m: re.Match[str]) -> str:
+        if any(a <= m.start() < b for a, b in literal_spans):
+            return m.group(0)  # inside a quoted string: not a call
+        literals = required_literals(m.group(2)[1:-1].replace("''", "'"))
+        if literals is None:
+            return m.group(0)
+        needles.setdefault(m.group(1), set()).update(literals)
+        return "FALSE"
+
+    return _CALL.sub(replace, sql), needles
+
+
 def _did_you_mean(name: str, known, prefix: str = "") -> str | None:
     import difflib
 
@@ -249,7 +369,10 @@ def compile_condition(
             f"the condition must be true or false for a listing. Got a {dtype} value instead.",
             "compare the value, e.g. `text_digit_count >= 10`",
         )
-    return Compiled(sql=sql, expr=expr.fill_null(False), fields=used)
+    rest, needles = without_literal_calls(sql)
+    absent = pl.sql_expr(_padded_words(rest)).fill_null(False) if needles else None
+    return Compiled(sql=sql, expr=expr.fill_null(False), fields=used,
+                    needles={f: frozenset(n) for f, n in needles.items()}, expr_without_needles=absent)
 
 
 def to_duckdb(sql: str) -> str:

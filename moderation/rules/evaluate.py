@@ -56,6 +56,49 @@ def _outcome(hit: list[Rule]) -> tuple[list[str], list[str], str | None, list[st
     return [r.id for r in active], [r.id for r in shadow], action, reasons
 
 
+def _codes(frame: pl.DataFrame, chunks: list[tuple[Rule, ...]], keys: list[str],
+           exprs: dict[str, pl.Expr]) -> pl.DataFrame:
+    """One UInt64 per chunk of rules and row: bit i set when rule i of the chunk hits."""
+    return frame.lazy().with_columns(exprs[r.id].alias(_col(r)) for chunk in chunks for r in chunk).select(
+        pl.sum_horizontal(
+            [pl.col(_col(r)).cast(pl.UInt64) * pl.lit(1 << bit, dtype=pl.UInt64) for bit, r in enumerate(chunk)]
+        ).alias(key)
+        for key, chunk in zip(keys, chunks, strict=True)
+    ).collect()
+
+
+def _hit_codes(features: pl.DataFrame, chunks: list[tuple[Rule, ...]], keys: list[str]) -> pl.DataFrame:
+    """Hit codes of every row, phrase searches done once.
+
+    Most conditions search text fields for phrase lists (one regex pass each). One Aho-Corasick
+    pass over each such field finds the rows containing any of those phrases; the full
+    conditions run on those rows only, and every other row gets the condition with its phrase
+    searches false (``Compiled.expr_without_needles``) — the same hits, far fewer passes.
+    """
+    rules = [r for chunk in chunks for r in chunk]
+    full = {r.id: r.compiled.expr for r in rules}
+    needles: dict[str, set[str]] = {}
+    for r in rules:
+        for name, found in r.compiled.needles.items():
+            needles.setdefault(name, set()).update(found)
+    if not needles:
+        return _codes(features, chunks, keys, full)
+    absent = {r.id: r.compiled.expr_without_needles if r.compiled.needles else r.compiled.expr for r in rules}
+    # A NULL field is a candidate too: its regexp_like is NULL there, not false.
+    candidate = pl.any_horizontal(
+        pl.col(name).is_null() | pl.col(name).str.contains_any(sorted(found)) for name, found in needles.items()
+    )
+    needed = sorted({f for r in rules for f in r.compiled.fields})
+    narrow = features.select(needed)
+    rows = narrow.select(candidate.alias("c")).to_series().arg_true()
+    # with_columns broadcasts conditions that became literals (FALSE) to the frame's height.
+    base = _codes(narrow, chunks, keys, absent)
+    if rows.len() == 0:
+        return base
+    hits = _codes(narrow[rows], chunks, keys, full)
+    return base.with_columns(base[key].scatter(rows, hits[key]) for key in keys)
+
+
 def evaluate(ruleset: Ruleset, features: pl.DataFrame) -> pl.DataFrame:
     """Per listing: active and shadow hits, the rule action and its reasons (HITS_SCHEMA).
 
@@ -74,12 +117,7 @@ def evaluate(ruleset: Ruleset, features: pl.DataFrame) -> pl.DataFrame:
                              "rule_reasons": empty}).cast(HITS_SCHEMA)
     chunks = [rules[i : i + _CHUNK] for i in range(0, len(rules), _CHUNK)]
     keys = [f"__code{n}" for n in range(len(chunks))]
-    codes = features.lazy().select([r.compiled.expr.alias(_col(r)) for r in rules]).select(
-        pl.sum_horizontal(
-            [pl.col(_col(r)).cast(pl.UInt64) * pl.lit(1 << bit, dtype=pl.UInt64) for bit, r in enumerate(chunk)]
-        ).alias(key)
-        for key, chunk in zip(keys, chunks, strict=True)
-    ).collect()
+    codes = _hit_codes(features, chunks, keys)
     distinct = codes.unique()
     table = {key: distinct[key].to_list() for key in keys}
     outcomes = [
