@@ -122,6 +122,21 @@ def _reviewer_training_data(days_dir: Path, history: pl.DataFrame):
     )
 
 
+def _as_seen(truth: pl.DataFrame) -> pl.Series:
+    """What a moderator looking at each listing would call it: its true class.
+
+    The generator flips ~2 % of labels on purpose (``label_noise``: annotation noise for the
+    training data); a simulated moderator judges the listing itself, so a flipped label is
+    read back from the listing's ``pattern``, and the moderator's own ``error_rate`` is the
+    only noise added on top.
+    """
+    from moderation.synth import PATTERNS
+
+    noisy = pl.col("label_noise").fill_null(False) if "label_noise" in truth.columns else pl.lit(False)
+    real = pl.col("pattern").replace_strict(PATTERNS, default=None, return_dtype=pl.String)
+    return truth.select(pl.when(noisy).then(real).otherwise(None).fill_null(pl.col("violation")).alias("seen"))["seen"]
+
+
 def _targets(cfg: SimConfig) -> dict:
     return {"block_precision": cfg.block_precision_target, "approve_violation_rate": cfg.approve_violation_target}
 
@@ -221,7 +236,7 @@ def _spot_check(hits: pl.DataFrame, action: str, size: int, error_rate: float, r
     """Moderators' verdicts on a random sample of a rule's hits: does each deserve the action?
     (A simulated moderator looks at the listing; ``violation`` stands in for what they see.)"""
     sample = hits.sample(min(hits.height, size), seed=int(rng.integers(1 << 31)))
-    truly = (sample["violation"] == "ok") if action == "approve" else (sample["violation"] != "ok")
+    truly = (sample["seen_violation"] == "ok") if action == "approve" else (sample["seen_violation"] != "ok")
     slips = pl.Series(rng.random(sample.height) < error_rate)
     return (truly ^ slips).to_list()
 
@@ -350,11 +365,12 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
             ).join(truth.select("listing_id", "violation", "pattern", "label_noise"), on="listing_id").with_columns(
                 pl.lit(date).alias("day")
             )
+            scored = scored.with_columns(_as_seen(scored).alias("seen_violation"))
 
             clock.now = dt.datetime.combine(date, dt.time(18), tzinfo=dt.UTC)
-            truth_map = dict(zip(truth["listing_id"], zip(truth["violation"], truth["pattern"], strict=True), strict=True))
+            truth_map = dict(zip(scored["listing_id"], zip(scored["seen_violation"], scored["pattern"], strict=True), strict=True))
             if history.height:  # yesterday's backlog: their truth too
-                truth_map |= dict(zip(history["listing_id"], zip(history["violation"], history["pattern"], strict=True), strict=True))
+                truth_map |= dict(zip(history["listing_id"], zip(history["seen_violation"], history["pattern"], strict=True), strict=True))
             done = _moderate(store, clock, truth_map, cfg, rng)
             human = pl.DataFrame(done, schema={"listing_id": pl.String, "human_decision": pl.String, "human_reason": pl.String}, orient="row")
             scored = scored.with_columns(pl.lit(None, pl.String).alias("human_decision"), pl.lit(None, pl.String).alias("human_reason"))

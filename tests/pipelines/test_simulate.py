@@ -10,6 +10,7 @@ import pytest
 from pipelines.simulate import (
     DAY_COLUMNS,
     SimConfig,
+    _as_seen,
     _day_metrics,
     _summary,
     format_table,
@@ -69,6 +70,15 @@ def test_summary_checks_pass_and_fail_for_the_right_reasons():
                              "drift_covered_within_2_days": False}
     text = format_table(bad)
     assert "NOT MET: <= 0.50" in text and "0.9800" in text and "3 day(s) after it appeared" in text
+
+
+def test_moderators_judge_the_listing_not_its_deliberately_flipped_label():
+    truth = pl.DataFrame({
+        "violation": ["ok", "spam", "ok", "prepayment_scam"],
+        "pattern": ["drift_delivery_phishing", "clean", "clean", "prepay_booking"],
+        "label_noise": [True, True, False, False],
+    })
+    assert _as_seen(truth).to_list() == ["prepayment_scam", "ok", "ok", "prepayment_scam"]
 
 
 def test_bad_drift_day_is_refused(tmp_path):

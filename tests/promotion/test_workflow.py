@@ -106,3 +106,34 @@ def test_dry_run_writes_report_but_no_rules(reviewed, rules_dir, tmp_path):
     result = suggest(reviewed, rules_dir=rules_dir, out_dir=tmp_path / "r", write_rules=False)
     assert result.proposed and result.written == []
     assert sorted(p.name for p in rules_dir.rglob("*")) == files
+
+
+_HAND_RULE = """id: hand_courier_scam
+description: A person's own guess at the courier scam, not yet confirmed by reviewers.
+owner: policy-fraud
+action: block
+reason: prepayment_scam
+status: {status}
+condition: regexp_like(text_norm, 'курьерск')
+examples:
+  match:
+    - description: "Отправлю курьерской доставкой, оплата по ссылке"
+  no_match:
+    - description: "Самовывоз, торг"
+provenance:
+  kind: written_by_hand
+  author: i.smirnov
+  date: 2026-01-01
+"""
+
+
+@pytest.mark.parametrize("status, mined", [("shadow", True), ("active", False)])
+def test_only_active_rules_make_a_mined_pattern_redundant(reviewed, rules_dir, status, mined):
+    # an unproven hand-written shadow rule must not stop reviewers' evidence from being mined
+    (rules_dir / "hand_courier_scam.yaml").write_text(_HAND_RULE.format(status=status), encoding="utf-8")
+    result = suggest(reviewed, rules_dir=rules_dir, out_dir=None, today=dt.date(2026, 1, 4), write_rules=False)
+    patterns = [c for c in result.candidates if c.kind == "pattern" and c.reason_code == "prepayment_scam"]
+    assert patterns
+    assert any(c.verdict == "propose" for c in patterns) is mined
+    if not mined:
+        assert all("existing rules already catch" in c.why for c in patterns)
