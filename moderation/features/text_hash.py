@@ -29,6 +29,7 @@ __all__ = [
     "text_of",
     "tokenize",
     "fit_vocabulary",
+    "frequent_vocabulary",
     "token_matrix",
 ]
 
@@ -140,6 +141,27 @@ def fit_vocabulary(
         .sort("tok")
     )
     return TokenVocabulary(tokens=tuple(best["tok"].to_list()), ngram_max=ngram_max)
+
+
+def frequent_vocabulary(text: pl.Series, *, max_tokens: int, min_df: int = 5) -> TokenVocabulary:
+    """The ``max_tokens`` words found in the most rows (ties by token), unigrams only.
+
+    What is for sale (an item's name, a model, a size) lives in frequent words whatever the label;
+    the side models of ``moderation.model.context`` read these.
+    """
+    if max_tokens <= 0 or text.len() == 0:
+        return TokenVocabulary(tokens=())
+    counts = (
+        tokenize(text, 1)
+        .unique()
+        .group_by("tok")
+        .agg(df=pl.len())
+        .filter(pl.col("df") >= min_df)
+        .sort(["df", "tok"], descending=[True, False])
+        .head(max_tokens)
+        .sort("tok")
+    )
+    return TokenVocabulary(tokens=tuple(counts["tok"].to_list()))
 
 
 def token_matrix(text: pl.Series, vocabulary: TokenVocabulary) -> sp.csr_matrix:

@@ -23,16 +23,21 @@ from moderation.errors import InputSchemaError, ModelNotFittedError
 from moderation.features.text_hash import (
     TokenVocabulary,
     fit_vocabulary,
+    frequent_vocabulary,
     text_columns,
     text_of,
     token_matrix,
 )
+from moderation.model.context import CONTEXT_FEATURES, cross_fit_context
 from moderation.model.explain import top_contributions
+from moderation.model.memory import MEMORY_FEATURES, cross_fit_memory, text_fingerprint
 
 __all__ = ["FraudModel"]
 
 _BELOW_ONE = float(np.nextafter(1.0, 0.0))
 _MAX_LEVELS = 200  # categorical levels kept per column; rarer values become missing
+_CONTEXT_COLUMNS = ("category", "region", "price")  # what the context side models read
+_MEMORY_COLUMNS = ("title", "description")  # what the text memory fingerprints
 
 
 class FraudModel(ClassifierMixin, BaseEstimator):
@@ -46,6 +51,8 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         max_tokens: int = 2000,
         min_df: int = 5,
         ngram_max: int = 1,
+        context_tokens: int = 0,
+        text_memory: bool = False,
         n_estimators: int = 300,
         learning_rate: float = 0.05,
         num_leaves: int = 31,
@@ -62,6 +69,8 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         self.max_tokens = max_tokens
         self.min_df = min_df
         self.ngram_max = ngram_max
+        self.context_tokens = context_tokens
+        self.text_memory = text_memory
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -93,10 +102,16 @@ class FraudModel(ClassifierMixin, BaseEstimator):
             *(c for c in self.optional_features if c in frame.columns),
         ]
         self.category_levels_ = {c: _levels(frame[c]) for c in self.categorical_features}
-        self.text_columns_ = text_columns(frame) if self.max_tokens > 0 else ()
+        for stale in ("context_", "token_union_", "context_columns_", "memory_"):
+            self.__dict__.pop(stale, None)  # a re-fit without them must not keep old side models
+        use_context = self.context_tokens > 0 and all(c in frame.columns for c in _CONTEXT_COLUMNS)
+        self.text_columns_ = (
+            text_columns(frame) if self.max_tokens > 0 or use_context else ()
+        )
+        text = text_of(frame, self.text_columns_) if self.text_columns_ else None
         self.vocabulary_ = (
             fit_vocabulary(
-                text_of(frame, self.text_columns_),
+                text,
                 labels,
                 max_tokens=self.max_tokens,
                 min_df=self.min_df,
@@ -105,19 +120,31 @@ class FraudModel(ClassifierMixin, BaseEstimator):
             if self.max_tokens > 0
             else TokenVocabulary(tokens=())
         )
+        context_values = self._fit_context(frame, text, labels) if use_context else None
+        use_memory = self.text_memory and all(c in frame.columns for c in _MEMORY_COLUMNS)
+        memory_values = None
+        if use_memory:
+            self.memory_, memory_values = cross_fit_memory(
+                text_fingerprint(frame), labels, _sellers(frame)
+            )
         self.input_columns_ = [
             *self.numeric_columns_,
             *self.categorical_features,
+            *(c for c in _CONTEXT_COLUMNS if use_context and c not in self.numeric_columns_),
+            *(_MEMORY_COLUMNS if use_memory else ()),
             *self.text_columns_,
         ]
+        self.input_columns_ = list(dict.fromkeys(self.input_columns_))
         self.feature_names_ = [
             *self.numeric_columns_,
             *self.categorical_features,
             *self.vocabulary_.feature_names,
+            *(CONTEXT_FEATURES if use_context else ()),
+            *(MEMORY_FEATURES if use_memory else ()),
         ]
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = len(self.feature_names_)
-        matrix = self._matrix(frame)
+        matrix = self._matrix(frame, context_values, memory_values)
         categorical = list(
             range(
                 len(self.numeric_columns_),
@@ -134,6 +161,24 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         )
         self.booster_ = lgb.train(self._lgb_params(), dataset, num_boost_round=self.n_estimators)
         return self
+
+    def _fit_context(self, frame: pl.DataFrame, text: pl.Series, labels: np.ndarray) -> np.ndarray:
+        """Fit the price/category side models; out-of-fold context features of the rows."""
+        extra = frequent_vocabulary(text, max_tokens=self.context_tokens, min_df=self.min_df)
+        known = set(self.vocabulary_.tokens)
+        # One token pass at scoring time: the booster's tokens first, then the context's others.
+        union = (*self.vocabulary_.tokens, *(t for t in extra.tokens if t not in known))
+        position = {t: i for i, t in enumerate(union)}
+        self.token_union_ = TokenVocabulary(tokens=union, ngram_max=self.vocabulary_.ngram_max)
+        self.context_columns_ = np.array([position[t] for t in extra.tokens], dtype=np.int64)
+        tokens = token_matrix(text, self.token_union_)[:, self.context_columns_]
+        sellers = _sellers(frame)
+        levels = tuple(self.category_levels_.get("category") or _levels(frame["category"]))
+        self.context_, values = cross_fit_context(
+            tokens, frame["category"], frame["region"], frame["price"], labels, sellers,
+            levels, tuple(_levels(frame["region"])),
+        )
+        return values
 
     def _lgb_params(self) -> dict[str, Any]:
         return {
@@ -158,8 +203,18 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         return self._matrix(_as_polars(X))
 
-    def _matrix(self, frame: pl.DataFrame) -> sp.csr_matrix:
+    def _matrix(
+        self,
+        frame: pl.DataFrame,
+        context_values: np.ndarray | None = None,
+        memory_values: np.ndarray | None = None,
+    ) -> sp.csr_matrix:
+        """``*_values`` replace the side models' output (out-of-fold values at fit time)."""
         needed = [*self.numeric_columns_, *self.categorical_features]
+        if getattr(self, "context_", None) is not None:
+            needed += [c for c in _CONTEXT_COLUMNS if c not in needed]
+        if getattr(self, "memory_", None) is not None:
+            needed += list(_MEMORY_COLUMNS)
         missing = [c for c in needed if c not in frame.columns]
         if missing:
             raise InputSchemaError(
@@ -182,8 +237,23 @@ class FraudModel(ClassifierMixin, BaseEstimator):
         )
         # to_numpy turns nulls into NaN, which LightGBM treats as missing.
         parts = [sp.csr_matrix(tabular)]
-        if len(self.vocabulary_):
+        context = getattr(self, "context_", None)
+        if context is not None:
+            tokens = token_matrix(text_of(frame, self.text_columns_), self.token_union_)
+            parts.append(tokens[:, : len(self.vocabulary_)])
+            if context_values is None:
+                context_values = context.features(
+                    tokens[:, self.context_columns_],
+                    frame["category"], frame["region"], frame["price"],
+                )
+            parts.append(sp.csr_matrix(context_values.astype(np.float32)))
+        elif len(self.vocabulary_):
             parts.append(token_matrix(text_of(frame, self.text_columns_), self.vocabulary_))
+        memory = getattr(self, "memory_", None)
+        if memory is not None:
+            if memory_values is None:
+                memory_values = memory.features(text_fingerprint(frame))
+            parts.append(sp.csr_matrix(memory_values.astype(np.float32)))
         return sp.hstack(parts, format="csr", dtype=np.float32)
 
     # --- predicting ----------------------------------------------------------------------------
@@ -230,6 +300,13 @@ class FraudModel(ClassifierMixin, BaseEstimator):
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "booster_")
+
+
+def _sellers(frame: pl.DataFrame) -> pl.Series:
+    """Seller ids for cross-fitting folds; each row its own seller when there are none."""
+    if "seller_id" in frame.columns:
+        return frame["seller_id"]
+    return pl.Series("seller_id", np.arange(frame.height))
 
 
 def _as_polars(X: Any) -> pl.DataFrame:

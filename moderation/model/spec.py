@@ -37,6 +37,16 @@ class TextSpec(_Strict):
     )
     min_df: int = Field(5, ge=1, description="Ignore tokens seen in fewer rows than this.")
     ngram_max: int = Field(1, ge=1, le=2, description="1 = words, 2 = words + word bigrams.")
+    context_tokens: int = Field(
+        0,
+        ge=0,
+        description="Frequent words read by the price/category side models (0 = no context "
+        "features; see moderation.model.context).",
+    )
+    memory: bool = Field(
+        False,
+        description="Remember training texts and their violation share (moderation.model.memory).",
+    )
 
 
 class FeatureSpec(_Strict):
@@ -94,6 +104,8 @@ class ModelSpec(_Strict):
             "max_tokens": self.features.text.max_tokens,
             "min_df": self.features.text.min_df,
             "ngram_max": self.features.text.ngram_max,
+            "context_tokens": self.features.text.context_tokens,
+            "text_memory": self.features.text.memory,
             **self.lightgbm.model_dump(),
         }
 

@@ -11,6 +11,7 @@ from moderation.errors import InputSchemaError
 from moderation.features.text_hash import (
     TokenVocabulary,
     fit_vocabulary,
+    frequent_vocabulary,
     text_columns,
     text_of,
     token_matrix,
@@ -97,3 +98,13 @@ def test_vocabulary_rejects_bad_settings():
         TokenVocabulary(tokens=(), ngram_max=3)
     with pytest.raises(ValueError, match="unique"):
         TokenVocabulary(tokens=("a", "a"))
+
+
+def test_frequent_vocabulary_keeps_the_words_in_most_rows_whatever_the_label():
+    text = _texts(*(["диван угловой"] * 6 + ["диван прямой"] * 3 + ["кресло"] * 2))
+    assert frequent_vocabulary(text, max_tokens=2, min_df=1).tokens == ("диван", "угловой")
+    assert frequent_vocabulary(text, max_tokens=10, min_df=3).tokens == (
+        "диван", "прямой", "угловой"
+    )
+    assert len(frequent_vocabulary(text, max_tokens=0)) == 0
+    assert len(frequent_vocabulary(_texts(), max_tokens=5)) == 0

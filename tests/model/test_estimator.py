@@ -132,3 +132,34 @@ def test_model_without_text_features(feature_frames):
     assert len(model.vocabulary_) == 0
     assert not any(n.startswith("tok=") for n in model.feature_names_)
     assert model.predict_proba(test).shape == (test.height, 2)
+
+
+def test_context_and_memory_features_are_named_and_scored(feature_frames):
+    import pickle
+
+    train, y_train, test, y_test = feature_frames
+    model = small_model(context_tokens=40, text_memory=True).fit(train, y_train)
+    extra = ["price_vs_text", "category_fit", "text_seen", "text_seen_violation_rate"]
+    assert model.feature_names_[-4:] == extra
+    assert model.n_features_in_ == model.design_matrix(test).shape[1]
+    proba = model.predict_proba(test)[:, 1]
+    assert roc_auc_score(y_test, proba) > 0.9
+    # the booster's tokens are the label-chosen ones whatever the context reads
+    assert model.vocabulary_ == small_model().fit(train, y_train).vocabulary_
+    again = pickle.loads(pickle.dumps(model))
+    assert np.array_equal(again.predict_proba(test)[:, 1], proba)
+
+
+def test_refit_without_context_drops_the_side_models(feature_frames):
+    train, y_train, test, _ = feature_frames
+    model = small_model(context_tokens=40, text_memory=True).fit(train, y_train)
+    model.set_params(context_tokens=0, text_memory=False).fit(train, y_train)
+    assert not hasattr(model, "context_") and not hasattr(model, "memory_")
+    assert model.n_features_in_ == model.design_matrix(test).shape[1]
+
+
+def test_context_needs_its_columns_when_scoring(feature_frames):
+    train, y_train, test, _ = feature_frames
+    model = small_model(context_tokens=40).fit(train, y_train)
+    with pytest.raises(InputSchemaError, match="region"):
+        model.predict_proba(test.drop("region"))

@@ -23,6 +23,8 @@ def test_shipped_fraud_spec_loads_and_builds_an_estimator():
     model = FraudModel(**spec.estimator_params())
     assert model.numeric_features == spec.features.numeric
     assert model.n_estimators == spec.lightgbm.n_estimators
+    assert model.context_tokens == spec.features.text.context_tokens
+    assert model.text_memory == spec.features.text.memory
 
 
 def test_defaults_fill_everything_but_the_name(tmp_path):
