@@ -29,7 +29,7 @@ DRIFT_PATTERN = "drift_delivery_phishing"
 DAY_COLUMNS = (
     "day", "listings", "review_volume", "automation_rate", "auto_blocks", "block_precision", "block_precision_raw",
     "violations_leaked", "leak_rate", "reviewed", "spot_checked", "backlog", "rules_active", "rules_shadow",
-    "proposed", "promoted", "drift_listings", "drift_covered_shadow", "drift_covered_mined", "drift_covered_any", "model_version",
+    "proposed", "promoted", "rejected", "drift_listings", "drift_covered_shadow", "drift_covered_mined", "drift_covered_any", "model_version",
     "seconds",
 )
 
@@ -49,6 +49,8 @@ class PolicyTeam:
     min_checked_approve: int = 60  # approve rules: a wrong approval leaks a violation
     min_precision: float = 0.98  # share of those a reviewer decided as the rule would
     max_daily_hit_share: float = 0.02  # a rule hitting more than 2 % of a day is sent back
+    reject_below: float = 0.95  # a shadow rule whose checked hits fall below this is rejected (disabled)
+    max_days_in_shadow: int = 5  # a mined rule not promotable by then is rejected as unproven
     spot_check: int = 30  # unreviewed hits per rule and evening, sampled to moderators
     demote_min_checked: int = 30  # spot checks of an active rule before it can be sent back
     demote_below: float = 0.95  # a promoted rule whose spot checks fall below this goes back to shadow
@@ -196,10 +198,10 @@ def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConf
     rate): precision is measured on every reviewed hit plus every spot check so far.
     """
     from moderation.rules import load_ruleset
-    from pipelines.suggest import promote_rule
+    from pipelines.suggest import promote_rule, reject_rule
 
     ruleset = load_ruleset(settings.rules_dir)
-    promoted = []
+    promoted, rejected = [], []
     last_day = history.filter(pl.col("day") == history["day"].max())
     checks.done_today = 0
     _monitor_active(settings, ruleset, last_day, today, cfg, proposed_on, rng, log, checks)
@@ -219,17 +221,32 @@ def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConf
             continue
         agree = (reviewed["human_decision"] == outcome).to_list() + spot
         need = policy.min_checked_approve if rule.action == "approve" else policy.min_checked
+        precision = sum(agree) / len(agree) if agree else 0.0
+        share = float(last_day["shadow_hits"].list.contains(rule.id).mean()) if last_day.height else 0.0
+        why = _reject_why(rule.id in proposed_on, (today - since).days, len(agree), need, precision, policy)
+        if why:
+            reject_rule(settings.rules_dir, rule.id, who="sim-policy-team", why=why, today=today)
+            rejected.append(rule.id)
+            log(f"  policy team rejected {rule.id} ({why})")
+            continue
         if len(agree) < need:
             continue
-        precision = sum(agree) / len(agree)
-        share = float(last_day["shadow_hits"].list.contains(rule.id).mean()) if last_day.height else 0.0
         if precision >= policy.min_precision and share <= policy.max_daily_hit_share:
             promote_rule(settings.rules_dir, rule.id, who="sim-policy-team", today=today)
             promoted.append(rule.id)
             checks.active[rule.id] = []
             log(f"  policy team promoted {rule.id} ({reviewed.height} reviewed + {len(spot)} spot-checked "
                 f"shadow hits, precision {precision:.3f})")
-    return promoted
+    return promoted, rejected
+
+
+def _reject_why(mined: bool, days: int, checked: int, need: int, precision: float, policy: PolicyTeam) -> str:
+    """Why the team rejects a shadow rule (empty: keep it shadowing)."""
+    if checked >= need and precision < policy.reject_below:
+        return f"precision {precision:.3f} on {checked} checked hits < {policy.reject_below}"
+    if mined and days >= policy.max_days_in_shadow:
+        return f"not promotable after {days} days in shadow ({checked} checked hits, precision {precision:.3f})"
+    return ""
 
 
 def _spot_check(hits: pl.DataFrame, action: str, size: int, error_rate: float, rng: np.random.Generator) -> list[bool]:
@@ -387,7 +404,7 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
                 proposed_on[cand.id] = date
             for cand in result.proposed:
                 checks.shadow[cand.id] = []
-            promoted = _policy_review(settings, history, date, cfg, proposed_on, first_day, rng, log, checks)
+            promoted, rejected = _policy_review(settings, history, date, cfg, proposed_on, first_day, rng, log, checks)
 
             ruleset = load_ruleset(settings.rules_dir)
             loop_ids = {r.id for r in ruleset.rules if r.action == "block"} & (initial_shadow | set(proposed_on))
@@ -397,6 +414,7 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
                 "backlog": report.get("review_cases_added", 0) - len(done),
                 "proposed": len(result.proposed),
                 "promoted": len(promoted),
+                "rejected": len(rejected),
                 "spot_checked": checks.done_today,
                 "model_version": report["model_version"],
                 "seconds": time.perf_counter() - t0,
@@ -459,7 +477,7 @@ def format_table(summary: dict) -> str:
     """The per-day table and the done-when checks, as the simulate command prints them."""
     table = pl.DataFrame(summary["days"]).select(
         "day", "review_volume", "automation_rate", "block_precision", "violations_leaked",
-        "rules_active", "rules_shadow", "proposed", "promoted", "spot_checked", "drift_listings",
+        "rules_active", "rules_shadow", "proposed", "promoted", "rejected", "spot_checked", "drift_listings",
         "drift_covered_shadow", "drift_covered_mined",
     )
     with pl.Config(tbl_rows=100, tbl_cols=20, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,

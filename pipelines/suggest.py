@@ -36,7 +36,7 @@ from review_queue.promotion import (
 )
 
 __all__ = [
-    "SuggestResult", "decisions_frame", "attach_features", "suggest", "run_suggest", "promote_rule", "demote_rule", "read_history",
+    "SuggestResult", "decisions_frame", "attach_features", "suggest", "run_suggest", "promote_rule", "demote_rule", "reject_rule", "read_history",
     "write_report",
 ]
 
@@ -308,6 +308,14 @@ def demote_rule(rules_dir: Path, rule_id: str, *, who: str, why: str, today: dt.
 
     return _edit_status(rules_dir, rule_id,
                         lambda text: demote_text(text, rule_id, who=who, today=today or dt.date.today(), why=why))
+
+
+def reject_rule(rules_dir: Path, rule_id: str, *, who: str, why: str, today: dt.date | None = None) -> Path:
+    """Set shadow rule ``rule_id`` to ``disabled``: its evidence did not hold up (kept for the record)."""
+    from review_queue.promotion import reject_text
+
+    return _edit_status(rules_dir, rule_id,
+                        lambda text: reject_text(text, rule_id, who=who, today=today or dt.date.today(), why=why))
 
 
 def _edit_status(rules_dir: Path, rule_id: str, edit) -> Path:

@@ -15,7 +15,8 @@ import yaml
 
 from review_queue.promotion.evidence import Candidate
 
-__all__ = ["rule_yaml", "list_rule_condition", "used_fields", "report_markdown", "report_html", "promote_text", "demote_text"]
+__all__ = ["rule_yaml", "list_rule_condition", "used_fields", "report_markdown", "report_html", "promote_text", "demote_text",
+           "reject_text"]
 
 _FIELD = re.compile(r"\b([a-z_][a-z0-9_]*)\b")
 
@@ -134,13 +135,18 @@ def demote_text(text: str, rule_id: str, *, who: str, today: dt.date, why: str) 
     return _set_status(text, rule_id, "active", "shadow", f"demoted to shadow by {who} on {today.isoformat()}: {why}")
 
 
+def reject_text(text: str, rule_id: str, *, who: str, today: dt.date, why: str) -> str:
+    """A shadow rule the evidence did not bear out: ``disabled`` (kept, validated, never run)."""
+    return _set_status(text, rule_id, "shadow", "disabled", f"rejected by {who} on {today.isoformat()}: {why}")
+
+
 def _set_status(text: str, rule_id: str, current: str, new: str, ticket: str) -> str:
     status = re.compile(r"^status:\s*(\S+)\s*$", re.MULTILINE)
     found = status.search(text)
     if not found:
         raise ValueError(f"rule `{rule_id}` has no top-level `status:` line")
     if found.group(1) != current:
-        verb = "promoted" if new == "active" else "demoted"
+        verb = {"active": "promoted", "shadow": "demoted", "disabled": "rejected"}[new]
         raise ValueError(f"rule `{rule_id}` is {found.group(1)!r}; only a {current} rule can be {verb}")
     text = text[: found.start()] + f"status: {new}" + text[found.end() :]
     prov = re.compile(r"^provenance:\s*\n", re.MULTILINE).search(text)

@@ -9,9 +9,11 @@ import pytest
 
 from pipelines.simulate import (
     DAY_COLUMNS,
+    PolicyTeam,
     SimConfig,
     _as_seen,
     _day_metrics,
+    _reject_why,
     _summary,
     format_table,
     simulate,
@@ -79,6 +81,15 @@ def test_moderators_judge_the_listing_not_its_deliberately_flipped_label():
         "label_noise": [True, True, False, False],
     })
     assert _as_seen(truth).to_list() == ["prepayment_scam", "ok", "ok", "prepayment_scam"]
+
+
+def test_policy_team_rejects_imprecise_or_stale_shadow_rules_and_keeps_the_rest():
+    team = PolicyTeam()
+    assert "precision 0.900 on 40 checked hits" in _reject_why(True, 2, 40, 30, 0.90, team)
+    assert _reject_why(True, 2, 20, 30, 0.90, team) == ""  # too few checks to judge yet
+    assert _reject_why(True, 2, 40, 30, 0.97, team) == ""  # between reject and promote: keep shadowing
+    assert "not promotable after 5 days" in _reject_why(True, 5, 40, 30, 0.97, team)
+    assert _reject_why(False, 9, 10, 30, 0.97, team) == ""  # shipped shadow rules are not timed out
 
 
 def test_bad_drift_day_is_refused(tmp_path):

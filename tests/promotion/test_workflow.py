@@ -137,3 +137,14 @@ def test_only_active_rules_make_a_mined_pattern_redundant(reviewed, rules_dir, s
     assert any(c.verdict == "propose" for c in patterns) is mined
     if not mined:
         assert all("existing rules already catch" in c.why for c in patterns)
+
+
+def test_reject_disables_a_shadow_rule_and_says_why(rules_dir):
+    from pipelines.suggest import reject_rule
+
+    path = reject_rule(rules_dir, "prepayment_safe_deal_link", who="policy", why="precision 0.90 < 0.95",
+                       today=dt.date(2026, 1, 7))
+    assert load_ruleset(rules_dir).get("prepayment_safe_deal_link").status == "disabled"
+    assert "rejected by policy on 2026-01-07: precision 0.90 < 0.95" in path.read_text(encoding="utf-8")
+    with pytest.raises(RuleValidationError, match="only a shadow rule can be rejected"):
+        reject_rule(rules_dir, "contacts_phone_in_text", who="x", why="-")
