@@ -7,8 +7,9 @@ import pickle
 import polars as pl
 import pytest
 
-from pipelines.ray_engine import Slice, plan_slices
-from pipelines.score_day import run_score, scorer_spec
+from pipelines.day_batch import process_batch
+from pipelines.ray_engine import Slice, pack_result, plan_slices, unpack_result
+from pipelines.score_day import load_scorer, prepare_day, run_score, scorer_spec
 
 
 def test_slices_cover_the_file_in_whole_row_groups(tmp_path):
@@ -23,6 +24,25 @@ def test_actors_get_the_drivers_ruleset_and_the_champion_pinned_by_number(settin
     assert spec.model_version == "1" and spec.ruleset.version
     loaded = pickle.loads(pickle.dumps(spec)).load()  # what an actor does
     assert loaded.versions == ("fraud/1", spec.ruleset.version)
+
+
+def test_a_batch_result_crosses_the_wire_unchanged_and_compact(day_path, settings):
+    from moderation.ingest import open_dump
+
+    dump = open_dump(day_path)
+    context, _ = prepare_day(dump)
+    offset, raw = next(iter(dump.batches(1_000)))
+    result = process_batch(raw, offset, context, load_scorer(settings))
+    assert result.cases.height > 0  # the case frame (snapshots, contributions) is exercised too
+
+    back = unpack_result({"index": 0, **pack_result(result)})
+
+    for name in ("decisions", "quarantine", "cases"):
+        assert getattr(back, name).equals(getattr(result, name)), name
+    assert (back.offset, back.rows_in, back.versions) == (result.offset, result.rows_in, result.versions)
+    assert back.seconds == result.seconds
+    # Pickling the gathered case frame drags the whole batch's shared string buffers along.
+    assert len(pack_result(result)["cases"]) < len(pickle.dumps(result.cases)) / 2
 
 
 @pytest.mark.ray
