@@ -15,6 +15,7 @@ from pipelines.simulate import (
     _day_metrics,
     _reject_why,
     _summary,
+    _user_reports,
     format_table,
     simulate,
 )
@@ -90,6 +91,25 @@ def test_policy_team_rejects_imprecise_or_stale_shadow_rules_and_keeps_the_rest(
     assert _reject_why(True, 2, 40, 30, 0.97, team) == ""  # between reject and promote: keep shadowing
     assert "not promotable after 5 days" in _reject_why(True, 5, 40, 30, 0.97, team)
     assert _reject_why(False, 9, 10, 30, 0.97, team) == ""  # shipped shadow rules are not timed out
+
+
+def test_buyers_report_approved_violations_only_at_the_stated_rates():
+    import datetime as dt
+
+    import numpy as np
+
+    scored = pl.DataFrame({
+        "listing_id": ["a", "b", "c", "d"],
+        "decision": ["approve", "approve", "block", "review"],
+        "seen_violation": ["spam", "ok", "spam", "spam"],
+        "title": ["t"] * 4,
+        "created_at": [dt.datetime(2026, 11, 3, 10)] * 4,
+    })
+    rng = np.random.default_rng(0)
+    cases = _user_reports(scored, "user-reports-x", SimConfig(report_rate=1.0, false_report_rate=0.0), rng)
+    assert [c.listing_id for c in cases] == ["a"]  # blocked and already-queued listings are not reported
+    assert cases[0].reasons == ("user_report",) and cases[0].listing["created_at"].startswith("2026-11-03")
+    assert _user_reports(scored, "r", SimConfig(report_rate=0.0, false_report_rate=0.0), rng) == []
 
 
 def test_bad_drift_day_is_refused(tmp_path):
