@@ -302,6 +302,7 @@ def train_and_register(
         target_block_precision=spec.targets.block_precision,
         target_approve_violation_rate=spec.targets.approve_violation_rate,
         z=spec.targets.confidence_z,
+        max_approve_score=spec.targets.approve_score_max,
     )
     thresholds = chosen.thresholds
     test_report = evaluate_thresholds(
@@ -332,6 +333,7 @@ def train_and_register(
         "target_block_precision": spec.targets.block_precision,
         "target_approve_violation_rate": spec.targets.approve_violation_rate,
         "confidence_z": spec.targets.confidence_z,
+        "approve_score_max": spec.targets.approve_score_max,
         "holdout_fraction": spec.split.holdout_fraction,
         "rules_dir": str(rules_dir) if rules_dir else "-",
     }

@@ -78,6 +78,13 @@ class TargetSpec(_Strict):
     confidence_z: float = Field(
         1.0, ge=0, description="Wilson-bound z used when checking the targets (0 = point estimate)."
     )
+    approve_score_max: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Never approve automatically at or above this score, whatever the aggregate "
+        "violation target allows (1.0 = no cap).",
+    )
 
 
 class SplitSpec(_Strict):

@@ -7,6 +7,11 @@ automatically; the band between goes to people (and, later, to the text stage: t
 meets the target; ``approve_below`` the highest cut whose share of violations among approvals stays
 within the target. With ``z > 0`` both checks use the Wilson bound rather than the point estimate,
 so a cut chosen on a few hundred rows does not promise more than they can show.
+
+``max_approve_score`` caps ``approve_below``: a sharp model leaves few rows in the middle, and the
+aggregate target alone would then approve rows the model itself calls likely violations (their
+violations hidden among many clean approvals) — and a day whose scores shift a little breaks the
+target. The cap keeps each automatic approval individually plausible.
 """
 
 from __future__ import annotations
@@ -59,8 +64,12 @@ def choose_thresholds(
     target_block_precision: float = 0.99,
     target_approve_violation_rate: float = 0.003,
     z: float = 0.0,
+    max_approve_score: float = 1.0,
 ) -> ThresholdReport:
-    """Pick ``block_at`` and ``approve_below`` on held-out ``scores`` and 0/1 ``labels``."""
+    """Pick ``block_at`` and ``approve_below`` on held-out ``scores`` and 0/1 ``labels``.
+
+    ``approve_below`` never exceeds ``max_approve_score`` (nor ``block_at``).
+    """
     scores = np.asarray(scores, dtype=np.float64)
     labels = np.asarray(labels).astype(np.int64)
     if scores.shape != labels.shape or scores.ndim != 1:
@@ -73,6 +82,8 @@ def choose_thresholds(
         raise ValueError("scores contain NaN.")
     if not 0 < target_block_precision <= 1 or not 0 <= target_approve_violation_rate < 1:
         raise ValueError("targets must be a precision in (0, 1] and a violation rate in [0, 1).")
+    if not 0 <= max_approve_score <= 1:
+        raise ValueError(f"max_approve_score must be in [0, 1]. Got {max_approve_score!r} instead.")
 
     # Cuts only fall between distinct scores, so tied rows always get the same decision.
     distinct = np.unique(scores)
@@ -98,7 +109,7 @@ def choose_thresholds(
     approve_below = (
         float(cuts[np.flatnonzero(ok_approve)[-1]]) if ok_approve.any() else float(distinct[0])
     )
-    approve_below = min(approve_below, block_at)
+    approve_below = min(approve_below, block_at, max_approve_score)
     return evaluate_thresholds(scores, labels, Thresholds(approve_below, block_at))
 
 

@@ -150,3 +150,19 @@ def test_chosen_cuts_always_meet_their_targets(rows, precision, violation_rate):
         assert report.block_precision >= precision - 1e-12
     if report.approve_rate > 0:
         assert report.approve_violation_rate <= violation_rate + 1e-12
+
+
+def test_approve_cut_never_exceeds_the_score_cap():
+    # 1 000 clean rows dilute 3 violations among 10 rows at 0.6 (too mixed to block): the
+    # aggregate target alone approves them.
+    scores = np.concatenate([np.full(1000, 0.05), np.full(10, 0.6), np.full(20, 0.95)])
+    labels = np.concatenate([np.zeros(1000), np.ones(3), np.zeros(7), np.ones(20)]).astype(int)
+    loose = choose_thresholds(scores, labels, target_approve_violation_rate=0.005)
+    assert loose.thresholds.approve_below > 0.6
+    capped = choose_thresholds(
+        scores, labels, target_approve_violation_rate=0.005, max_approve_score=0.2
+    )
+    assert capped.thresholds.approve_below == 0.2
+    assert capped.approve_violation_rate == 0.0
+    with pytest.raises(ValueError, match="max_approve_score"):
+        choose_thresholds(scores, labels, max_approve_score=1.5)
