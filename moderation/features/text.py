@@ -10,6 +10,8 @@ this runs on every listing of a 4-million-row day, so there is no per-row Python
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import polars as pl
 
 __all__ = [
@@ -326,13 +328,34 @@ def _raw_text() -> pl.Expr:
     return pl.when(pl.col("title").is_null() & pl.col("description").is_null()).then(None).otherwise(raw)
 
 
+# Rows per slice when a batch is split across threads (each slice is computed independently).
+_SLICE_ROWS = 100_000
+
+
 def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
     """Add the TEXT_FEATURES columns to a listing batch; row order and other columns are kept.
 
     Needs ``title`` and ``description`` (either may be null; a listing with neither gets null
     features, and NULL never matches a rule). Costly passes run only on the rows that can need
     them (cheap literal prefilters first); the result is the same as running them everywhere.
+
+    Most passes are single regex scans, which Polars runs on one core; a large batch is cut into
+    row slices computed in parallel threads (Polars releases the GIL), one per core.
     """
+    texts = df.select("title", "description")
+    workers = min(pl.thread_pool_size(), texts.height // _SLICE_ROWS)
+    if workers <= 1:
+        features = _text_features(texts)
+    else:
+        bounds = [texts.height * i // workers for i in range(workers + 1)]
+        slices = [texts.slice(a, b - a) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        with ThreadPoolExecutor(workers) as pool:
+            features = pl.concat(list(pool.map(_text_features, slices)), rechunk=False)
+    return df.with_columns(features.get_columns())
+
+
+def _text_features(df: pl.DataFrame) -> pl.DataFrame:
+    """The TEXT_FEATURES columns of a frame with ``title`` and ``description``."""
     base = df.select(_raw_text().alias("__raw")).with_columns(_tokenise(pl.col("__raw")).alias("__tok"))
     raw, tok = pl.col("__raw"), pl.col("__tok")
     low = raw.str.replace_many(_LOWER)  # only where needed: e-mails, links, handles, glued digits
@@ -409,4 +432,4 @@ def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("text_norm").is_null()).then(None).otherwise(pl.col("contact_signals"))
         .alias("contact_signals")
     )
-    return df.with_columns(features.select(list(TEXT_FEATURES)).get_columns())
+    return features.select(list(TEXT_FEATURES))
