@@ -16,6 +16,7 @@ import io
 import logging
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from moderation.ingest import Dump
 from moderation.scoring import Scorer
 from pipelines.day_batch import BatchResult, DayContext, process_batch
 
-__all__ = ["ray_results", "plan_slices", "Slice", "pack_result", "unpack_result"]
+__all__ = ["ray_session", "ray_results", "plan_slices", "Slice", "pack_result", "unpack_result"]
 
 STAGING_NAME = ".ray-input.parquet.partial"
 
@@ -126,6 +127,20 @@ def unpack_result(row: dict) -> BatchResult:
     )  # fmt: skip
 
 
+@contextmanager
+def ray_session(address: str | None = None) -> Iterator[None]:
+    """Ray for one run: join ``address`` or start a local Ray, and stop it afterwards if started here.
+
+    Entered by the driver while it reads the day's statistics, so Ray's start-up overlaps that pass.
+    """
+    started_here = _connect(address, {"POLARS_MAX_THREADS": "1", "OMP_NUM_THREADS": "1"})
+    try:
+        yield
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
 def _connect(address: str | None, env: dict[str, str]) -> bool:
     """Join ``address`` or start a local Ray; True when this call started it."""
     if ray.is_initialized():
@@ -164,37 +179,42 @@ def ray_results(
         _stage(dump, batch_size, staged)
         source = staged
     slices = plan_slices(source, batch_size)
-    started_here = _connect(address, {"POLARS_MAX_THREADS": "1", "OMP_NUM_THREADS": "1"})
     try:
         if not slices:
             return
-        data_context = ray.data.DataContext.get_current()
-        data_context.execution_options.preserve_order = True
-        data_context.enable_progress_bars = False
-        data_context.print_on_execution_start = False
-        size = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        size = min(size, len(slices))
-        dataset = ray.data.from_items(
-            [vars(s) for s in slices], override_num_blocks=len(slices)
-        ).map_batches(
-            _ScoreSlices,
-            fn_constructor_kwargs={"source": str(source.resolve()), "context": context, "load": load},
-            batch_size=1,
-            batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(size=size),
-            num_cpus=1,
-        )
-        expected = 0
-        for batch in dataset.iter_batches(batch_size=1, batch_format="pyarrow", prefetch_batches=1):
-            row = batch.to_pylist()[0]
-            index = row["index"]
-            if index != expected:  # preserve_order guarantees this; never write out of order
-                raise RuntimeError(f"Ray returned slice {index} while expecting slice {expected}")
-            expected += 1
-            yield unpack_result(row)
-        if expected != len(slices):
-            raise RuntimeError(f"Ray returned {expected} of {len(slices)} slices")
+        with ray_session(address):  # a no-op when the caller already entered one
+            yield from _run(slices, source, context, load, actors)
     finally:
-        if started_here:
-            ray.shutdown()
         staged.unlink(missing_ok=True)
+
+
+def _run(
+    slices: list[Slice], source: Path, context: DayContext, load: Callable[[], Scorer], actors: int | None
+) -> Iterator[BatchResult]:
+    """The slices through ``map_batches`` on a pool of ``_ScoreSlices`` actors, in order."""
+    data_context = ray.data.DataContext.get_current()
+    data_context.execution_options.preserve_order = True
+    data_context.enable_progress_bars = False
+    data_context.print_on_execution_start = False
+    size = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    size = min(size, len(slices))
+    dataset = ray.data.from_items(
+        [vars(s) for s in slices], override_num_blocks=len(slices)
+    ).map_batches(
+        _ScoreSlices,
+        fn_constructor_kwargs={"source": str(source.resolve()), "context": context, "load": load},
+        batch_size=1,
+        batch_format="pyarrow",
+        compute=ray.data.ActorPoolStrategy(size=size),
+        num_cpus=1,
+    )
+    expected = 0
+    for batch in dataset.iter_batches(batch_size=1, batch_format="pyarrow", prefetch_batches=1):
+        row = batch.to_pylist()[0]
+        index = row["index"]
+        if index != expected:  # preserve_order guarantees this; never write out of order
+            raise RuntimeError(f"Ray returned slice {index} while expecting slice {expected}")
+        expected += 1
+        yield unpack_result(row)
+    if expected != len(slices):
+        raise RuntimeError(f"Ray returned {expected} of {len(slices)} slices")

@@ -9,6 +9,7 @@ end, and the queue's enqueue is idempotent, so a run killed at any point can sim
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -184,64 +185,66 @@ def run_score(
     dump = open_dump(input_path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(1, thread_name_prefix="prepare") as pool:
-        # The day pre-pass (Polars, off the GIL) runs while the model and rules load (Python).
-        pending = pool.submit(prepare_day, dump, build_cases=enqueue, previous=previous)
+    with contextlib.ExitStack() as stack:  # holds the Ray session of a Ray run
+        with ThreadPoolExecutor(1, thread_name_prefix="prepare") as pool:
+            # The day pre-pass (Polars, off the GIL) runs while the model and rules load (Python).
+            pending = pool.submit(prepare_day, dump, build_cases=enqueue, previous=previous)
+            if engine == "local":
+                scorer = scorer or load_scorer(settings)
+            else:
+                from pipelines.ray_engine import ray_results, ray_session
+
+                load = scorer_spec(settings).load if scorer is None else _Given(scorer)
+                stack.enter_context(ray_session(ray_address))  # Ray starts while the pre-pass runs
+            context, total_rows = pending.result()
+        prepared = time.perf_counter()
         if engine == "local":
-            scorer = scorer or load_scorer(settings)
+            results = local_results(dump, context, scorer, settings.batch_size, workers or 2)
         else:
-            load = scorer_spec(settings).load if scorer is None else _Given(scorer)
-        context, total_rows = pending.result()
-    prepared = time.perf_counter()
-    if engine == "local":
-        results = local_results(dump, context, scorer, settings.batch_size, workers or 2)
-    else:
-        from pipelines.ray_engine import ray_results
+            results = ray_results(
+                dump, context, settings.batch_size, out_dir, load=load, address=ray_address, actors=workers
+            )
+        store = None
+        if enqueue:
+            from review_queue import open_store
 
-        results = ray_results(
-            dump, context, settings.batch_size, out_dir, load=load, address=ray_address, actors=workers
-        )
-    store = None
-    if enqueue:
-        from review_queue import open_store
+            store = open_store(settings.resolved_queue_url)
 
-        store = open_store(settings.resolved_queue_url)
-
-    decisions_out = _PartialParquet(out_dir / "decisions.parquet", DECISION_SCHEMA)
-    quarantine_out = _PartialParquet(out_dir / "quarantine.parquet", QUARANTINE_SCHEMA)
-    tally, cases_added, versions = RunTally(), 0, None
-    timings = dict.fromkeys(("prepare", "validate", "score", "cases", "write", "enqueue"), 0.0)
-    timings["prepare"] = prepared - started
-    committed = False
-    try:
-        with _progress(show_progress) as progress:
-            task = progress.add_task("score", total=total_rows, rate=0.0)
-            for result in results:
-                t0 = time.perf_counter()
-                decisions_out.write(result.decisions)
-                quarantine_out.write(result.quarantine)
-                t1 = time.perf_counter()
-                if store is not None:
-                    cases_added += store.enqueue(new_cases(result.cases))
-                t2 = time.perf_counter()
-                for stage, seconds in result.seconds.items():
-                    timings[stage] += seconds
-                timings["write"] += t1 - t0
-                timings["enqueue"] += t2 - t1
-                versions = versions or result.versions
-                tally.add(result.rows_in, result.decisions, result.quarantine)
-                progress.update(
-                    task, advance=result.rows_in, rate=tally.rows_in / (time.perf_counter() - started)
-                )
-        decisions_out.commit()
-        quarantine_out.commit()
-        committed = True
-    finally:
-        if not committed:
-            decisions_out.abandon()
-            quarantine_out.abandon()
-        if store is not None:
-            store.close()
+        decisions_out = _PartialParquet(out_dir / "decisions.parquet", DECISION_SCHEMA)
+        quarantine_out = _PartialParquet(out_dir / "quarantine.parquet", QUARANTINE_SCHEMA)
+        tally, cases_added, versions = RunTally(), 0, None
+        timings = dict.fromkeys(("prepare", "validate", "score", "cases", "write", "enqueue"), 0.0)
+        timings["prepare"] = prepared - started
+        committed = False
+        try:
+            with _progress(show_progress) as progress:
+                task = progress.add_task("score", total=total_rows, rate=0.0)
+                for result in results:
+                    t0 = time.perf_counter()
+                    decisions_out.write(result.decisions)
+                    quarantine_out.write(result.quarantine)
+                    t1 = time.perf_counter()
+                    if store is not None:
+                        cases_added += store.enqueue(new_cases(result.cases))
+                    t2 = time.perf_counter()
+                    for stage, seconds in result.seconds.items():
+                        timings[stage] += seconds
+                    timings["write"] += t1 - t0
+                    timings["enqueue"] += t2 - t1
+                    versions = versions or result.versions
+                    tally.add(result.rows_in, result.decisions, result.quarantine)
+                    progress.update(
+                        task, advance=result.rows_in, rate=tally.rows_in / (time.perf_counter() - started)
+                    )
+            decisions_out.commit()
+            quarantine_out.commit()
+            committed = True
+        finally:
+            if not committed:
+                decisions_out.abandon()
+                quarantine_out.abandon()
+            if store is not None:
+                store.close()
 
     seconds = time.perf_counter() - started
     model_version, ruleset_version = versions or (scorer or load_scorer(settings)).versions
