@@ -112,7 +112,10 @@ def propose(
     reviewed = with_phone_norm(reviewed)
     entities = mine_entities(reviewed)
     cands, _ = _entity_candidates(entities, entity_criteria or EntityCriteria(), set(known_entries), stamp)
-    for pattern in mine_patterns(reviewed, fields, **(pattern_options or {})):
+    options = dict(pattern_options or {})
+    if history is not None and history.height and "background" not in options:
+        options["background"] = _background(history, reviewed)
+    for pattern in mine_patterns(reviewed, fields, **options):
         cands.append(Candidate(
             id=_pattern_id(stamp, pattern.reason_code, pattern.condition), kind="pattern",
             reason_code=pattern.reason_code, condition=pattern.condition,
@@ -133,6 +136,20 @@ def propose(
             ev.update(_backtest_summary(backtest(cand, history)))
         measured.append(replace(cand, evidence=ev))
     return judge(measured, criteria), entities
+
+
+def _background(history: pl.DataFrame, reviewed: pl.DataFrame, size: int = 5_000) -> pl.DataFrame:
+    """A sample of what the system approved and no reviewer touched: the ordinary listings a
+    pattern must spare (negatives for the tree; every candidate is still judged on evidence)."""
+    approved = history.filter(pl.col("decision") == "approve")
+    if "human_decision" in approved.columns:
+        approved = approved.filter(pl.col("human_decision").is_null())
+    if "listing_id" in approved.columns and "listing_id" in reviewed.columns:
+        approved = approved.filter(~pl.col("listing_id").is_in(reviewed["listing_id"].implode()))
+    sample = approved.sample(min(size, approved.height), seed=0)
+    return sample.select([c for c in sample.columns if c in reviewed.columns]).with_columns(
+        pl.lit("approve").alias("decision"), pl.lit("ok").alias("reason_code")
+    )
 
 
 def _norm(condition: str) -> str:

@@ -182,6 +182,7 @@ def mine_patterns(
     approvals_too: bool = False,
     min_support_ok: int = 50,
     min_precision_ok: float = 0.985,
+    background: pl.DataFrame | None = None,
 ) -> list[PatternCandidate]:
     """Candidate conditions per reason code (reviewed blocks of that reason vs reviewed approvals).
 
@@ -191,6 +192,11 @@ def mine_patterns(
 
     ``fields`` maps the declared rule fields to their types (rules/fields.yaml): numeric and bool
     fields feed the tree directly, ``category`` is one-hot, and phrases come from ``text_norm``.
+
+    ``background``: listings the system approved and nobody contested (a sample of the scored
+    history). When reviewers see almost only violations, their few approvals cannot tell the tree
+    what ordinary listings look like; the background joins the negatives of every block reason
+    (not the positives of ``ok``), so a condition must also spare what is normally approved.
     """
     require_columns(decisions, DECISION_COLUMNS, "mine_patterns")
     frame = with_text_norm(decisions)
@@ -207,10 +213,13 @@ def mine_patterns(
             need, purity = min_support_ok, min_precision_ok
         else:
             positive, negative = blocked.filter(pl.col("reason_code") == code), approvals
+            if background is not None and background.height:
+                negative = pl.concat([negative, background], how="diagonal_relaxed")
             need, purity = min_support, min_precision
         if positive.height < need or not negative.height:
             continue
-        data = pl.concat([positive, negative], how="diagonal_relaxed")
+        data = pl.concat([positive, negative.select([c for c in negative.columns if c in positive.columns])],
+                         how="diagonal_relaxed")
         target = pl.Series([True] * positive.height + [False] * negative.height)
         phrases = top_phrases(positive["text_norm"].to_list(), negative["text_norm"].to_list(), k=n_phrases)
         x, meaning = _design(data, fields, phrases, categories)
