@@ -118,14 +118,22 @@ def add_tabular_features(batch: pl.DataFrame, stats: DayStats) -> pl.DataFrame:
         },
         schema={"category": pl.String, "category_median_price": pl.Float64},
     )
-    text = pl.concat_str(["title", "description"], separator=" ", ignore_nulls=True)
+    # Statistics of title + " " + description, counted on each part (no joined copy of every
+    # text): the separating space is one more character, a non-letter, not a digit.
+    separator = (pl.col("title").is_not_null() & pl.col("description").is_not_null()).cast(pl.UInt32)
+
+    def total(count) -> pl.Expr:
+        return count(pl.col("title")).fill_null(0) + count(pl.col("description")).fill_null(0)
+
+    chars = total(lambda t: t.str.len_chars()) + separator
     # Counted once into temporary columns: fill_nan repeats its input expression, and every
     # character is a letter or not, so letters = characters - non-letters (far fewer matches).
     counts = {
-        "__chars": text.str.len_chars(),
-        "__digits": text.str.count_matches(r"\d"),
-        "__upper": text.str.count_matches(r"\p{Lu}"),
-        "__letters": text.str.len_chars() - text.str.count_matches(r"\P{L}"),
+        "__chars": chars,
+        "__digits": total(lambda t: t.str.count_matches(r"\d")),
+        "__upper": total(lambda t: t.str.count_matches(r"\p{Lu}")),
+        "__letters": chars - total(lambda t: t.str.count_matches(r"\P{L}")) - separator,
+        "__exclamations": total(lambda t: t.str.count_matches("!", literal=True)),
     }
     with_median = batch.join(medians, on="category", how="left", maintain_order="left").join(
         stats.earlier_copies, on="listing_id", how="left", maintain_order="left"
@@ -143,5 +151,5 @@ def add_tabular_features(batch: pl.DataFrame, stats: DayStats) -> pl.DataFrame:
         description_len=pl.col("description").str.len_chars().cast(pl.Int64),
         digit_share=(pl.col("__digits") / pl.col("__chars")).fill_nan(None),
         upper_share=(pl.col("__upper") / pl.col("__letters")).fill_nan(None),
-        exclamation_count=text.str.count_matches("!", literal=True).cast(pl.Int64),
+        exclamation_count=pl.col("__exclamations").cast(pl.Int64),
     ).drop(*counts)

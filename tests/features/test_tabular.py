@@ -103,6 +103,8 @@ def test_text_statistics_and_fingerprints_match_the_reference_formulas():
     batch = pl.concat([listings.select(extra.columns), extra], how="vertical_relaxed")
     out = add_tabular_features(batch, compute_day_stats(batch))
     assert out.select("digit_share", "upper_share").equals(_reference_text_statistics(batch))
+    text = pl.concat_str(["title", "description"], separator=" ", ignore_nulls=True)
+    assert out["exclamation_count"].to_list() == batch.select(text.str.count_matches("!", literal=True))[:, 0].to_list()
     assert not any(c.startswith("__") for c in out.columns)
 
     def reference_letters(text: pl.Expr) -> pl.Expr:
