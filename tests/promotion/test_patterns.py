@@ -39,3 +39,24 @@ def test_top_phrases_prefers_words_absent_from_approvals():
 def test_condition_mask_treats_null_as_no_match():
     frame = pl.DataFrame({"price_ratio": [0.1, None, 2.0]})
     assert condition_mask(frame, "price_ratio < 0.5").to_list() == [True, False, False]
+
+
+def test_background_approvals_keep_a_condition_off_ordinary_listings():
+    # reviewers saw 30 price baits (few photos, low price) and only 4 approvals (many photos):
+    # those alone say "few photos" is enough; the system's uncontested approvals (background:
+    # ordinary listings with few photos at normal prices) show it is not
+    def rows(n, decision, reason, photos, ratio, prefix):
+        return pl.DataFrame({"listing_id": [f"{prefix}{i}" for i in range(n)], "decision": decision,
+                             "reason_code": reason, "photo_count": photos, "price_ratio": ratio,
+                             "text_norm": "продам"})
+
+    reviewed = pl.concat([rows(30, "block", "price_bait", 1, 0.1, "b"), rows(4, "approve", "ok", 6, 0.1, "a")])
+    background = rows(80, "approve", "ok", 1, 1.0, "g")
+    fields = {"photo_count": "int", "price_ratio": "float"}
+    alone = mine_patterns(reviewed, fields, min_support=5)
+    assert alone and all(condition_mask(background, c.condition).all() for c in alone)
+    with_bg = mine_patterns(reviewed, fields, min_support=5, background=background)
+    assert with_bg
+    for cand in with_bg:
+        assert not condition_mask(background, cand.condition).any(), cand.condition
+        assert condition_mask(reviewed, cand.condition).sum() == 30
