@@ -79,21 +79,43 @@ def compute_day_stats(
         for c, m in zip(per_category["category"], per_category["price"], strict=True)
         if c is not None and m is not None
     }
+    rows = listings.height if isinstance(listings, pl.DataFrame) else None
     copies = (
-        _earlier_copies(lazy, previous_fingerprints)
+        _earlier_copies(lazy, previous_fingerprints, rows)
         if all(c in columns for c in _FINGERPRINT_COLUMNS)
         else pl.DataFrame(schema=_COPIES_SCHEMA)
     )
     return DayStats(category_median_price=medians, overall_median_price=overall, earlier_copies=copies)
 
 
-def _earlier_copies(lazy: pl.LazyFrame, previous: pl.Series | None) -> pl.DataFrame:
-    """Per listing, the number of same-fingerprint listings before it (by time, then file order)."""
-    fingerprints = lazy.select(
+# Rows per slice when fingerprints of an in-memory batch are computed on parallel threads.
+_SLICE_ROWS = 100_000
+
+
+def _fingerprints(lazy: pl.LazyFrame, rows: int | None) -> pl.DataFrame:
+    """listing_id, created_at (as text) and fingerprint per listing, in input order.
+
+    Hashing is a few string passes per row, which Polars runs on one core: a batch of known
+    size is cut into row slices that ``collect_all`` computes in parallel, one per core.
+    """
+    plan = lazy.select(
         pl.col("listing_id").cast(pl.String),
         pl.col("created_at").cast(pl.String),
         listing_fingerprint().alias("fingerprint"),
-    ).with_row_index("_order").sort("created_at", "_order", nulls_last=True)
+    )
+    workers = min(pl.thread_pool_size(), (rows or 0) // _SLICE_ROWS)
+    if workers <= 1:
+        return plan.collect()
+    bounds = [rows * i // workers for i in range(workers + 1)]
+    parts = pl.collect_all([plan.slice(a, b - a) for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+    return pl.concat(parts, rechunk=False)
+
+
+def _earlier_copies(lazy: pl.LazyFrame, previous: pl.Series | None, rows: int | None = None) -> pl.DataFrame:
+    """Per listing, the number of same-fingerprint listings before it (by time, then file order)."""
+    fingerprints = (
+        _fingerprints(lazy, rows).lazy().with_row_index("_order").sort("created_at", "_order", nulls_last=True)
+    )
     earlier_today = pl.int_range(pl.len(), dtype=pl.Int64).over("fingerprint")
     earlier_days = (
         pl.col("fingerprint").is_in(previous.cast(pl.UInt64).implode()).cast(pl.Int64)

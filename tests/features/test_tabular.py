@@ -116,3 +116,16 @@ def test_text_statistics_and_fingerprints_match_the_reference_formulas():
         separator="|",
     ).hash(seed=20261101)
     assert batch.select(listing_fingerprint())["seller_id"].to_list() == batch.select(reference)["seller_id"].to_list()
+
+
+def test_copies_counted_in_parallel_slices_equal_one_pass(monkeypatch):
+    """A batch in memory is fingerprinted in row slices: the same earlier copies as one pass."""
+    from moderation.features import tabular
+    from moderation.synth.day import generate_day
+
+    listings, _ = generate_day(0, 3000, seed=7)
+    one_pass = compute_day_stats(listings.lazy()).earlier_copies.sort("listing_id")
+    monkeypatch.setattr(tabular, "_SLICE_ROWS", 700)
+    sliced = compute_day_stats(listings).earlier_copies.sort("listing_id")
+    assert sliced.equals(one_pass)
+    assert one_pass.height > 0
