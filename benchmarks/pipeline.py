@@ -83,12 +83,17 @@ def ensure_model(work: Path, env: dict) -> None:
 
 
 class TreePeak:
-    """Peak resident memory of a process and all its descendants, sampled every ``every`` s."""
+    """Peak resident memory and CPU seconds of a process and all its descendants, sampled every ``every`` s.
+
+    CPU seconds are each process's last sampled user + system time, summed (a process that ends
+    between two samples loses at most ``every`` seconds of it).
+    """
 
     def __init__(self, pid: int, every: float = 0.2) -> None:
         import psutil
 
         self.root, self.every, self.peak = psutil.Process(pid), every, 0
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -105,13 +110,16 @@ class TreePeak:
             for proc in procs:
                 with contextlib.suppress(psutil.Error):  # a process may end between list and read
                     total += proc.memory_info().rss
+                    times = proc.cpu_times()
+                    self.cpu[proc.pid] = times.user + times.system
             self.peak = max(self.peak, total)
             self._stop.wait(self.every)
 
-    def stop(self) -> int:
+    def stop(self) -> tuple[int, float]:
+        """Peak bytes and CPU seconds."""
         self._stop.set()
         self._thread.join()
-        return self.peak
+        return self.peak, sum(self.cpu.values())
 
 
 def run_engine(day: Path, engine: str, size: int, work: Path, env: dict, batch_size: int) -> dict:
@@ -121,17 +129,18 @@ def run_engine(day: Path, engine: str, size: int, work: Path, env: dict, batch_s
     run_env = {**env, "MODERATION_QUEUE_URL": f"sqlite:///{(out / 'queue.db').resolve()}"}
     command = [str(BIN / "moderation"), "score", str(day), "--out", str(out), "--quiet",
                "--engine", engine, "--batch-size", str(batch_size)]
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     proc = subprocess.Popen(command, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = TreePeak(proc.pid)
     output, _ = proc.communicate()
     wall = time.perf_counter() - started
-    peak_bytes = peak.stop()
+    peak_bytes, cpu = peak.stop()
     if proc.returncode:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{output}")
     report = json.loads((out / "report.json").read_text())
     return {"engine": engine, "rows": report["rows_in"], "wall": wall, "peak_mb": peak_bytes / 2**20,
-            "report": report, "out": out}
+            "cpu": cpu, "load": (load, os.getloadavg()[0]), "report": report, "out": out}
 
 
 # --- the baseline: the obvious way, one row at a time ---------------------------------------
@@ -252,7 +261,8 @@ def main() -> None:
     for size in sorted(args.sizes):
         local, remote = by.get(("local", size)), by.get(("ray", size))
         if local and remote:
-            print(f"{_label(size)}: ray / local wall = {remote['wall'] / local['wall']:.2f} (target <= 1.5)")
+            print(f"{_label(size)}: ray / local wall = {remote['wall'] / local['wall']:.2f} (target <= 1.5); "
+                  f"cpu = {remote['cpu'] / local['cpu']:.2f}")
     for size in sorted(args.sizes):
         local = by.get(("local", size))
         if local and size >= 4_000_000:
@@ -277,7 +287,8 @@ def main() -> None:
 def _print_run(result: dict) -> None:
     report, rows = result["report"], result["rows"]
     print(f"\n{result['engine']:5s} {rows:>10,} rows  wall {result['wall']:7.1f} s  "
-          f"{rows / result['wall']:>9,.0f} rows/s  peak memory {result['peak_mb']:>7,.0f} MB  "
+          f"{rows / result['wall']:>9,.0f} rows/s  cpu {result['cpu']:7.1f} s  peak memory {result['peak_mb']:>7,.0f} MB  "
+          f"load {result['load'][0]:.1f} -> {result['load'][1]:.1f}  "
           f"(decided {report['rows_decided']:,}, review {report['review']:,}, "
           f"quarantined {report['rows_quarantined']:,}, cases added {report.get('review_cases_added', 0):,})")
     stage_seconds = report.get("stage_seconds", {})
