@@ -50,7 +50,8 @@ class PolicyTeam:
     min_precision: float = 0.98  # share of those a reviewer decided as the rule would
     max_daily_hit_share: float = 0.02  # a rule hitting more than 2 % of a day is sent back
     reject_below: float = 0.95  # a shadow rule whose checked hits fall below this is rejected (disabled)
-    max_days_in_shadow: int = 5  # a mined rule not promotable by then is rejected as unproven
+    reject_min_checked: int = 60  # ... on this many checks (a sound rule rarely shows 4 slips in 60)
+    max_days_in_shadow: int = 7  # a mined rule not promotable in a week is rejected as unproven
     spot_check: int = 30  # unreviewed hits per rule and evening, sampled to moderators
     demote_min_checked: int = 30  # spot checks of an active rule before it can be sent back
     demote_below: float = 0.95  # a promoted rule whose spot checks fall below this goes back to shadow
@@ -268,7 +269,7 @@ def _policy_review(settings, history: pl.DataFrame, today: dt.date, cfg: SimConf
 
 def _reject_why(mined: bool, days: int, checked: int, need: int, precision: float, policy: PolicyTeam) -> str:
     """Why the team rejects a shadow rule (empty: keep it shadowing)."""
-    if checked >= need and precision < policy.reject_below:
+    if checked >= max(need, policy.reject_min_checked) and precision < policy.reject_below:
         return f"precision {precision:.3f} on {checked} checked hits < {policy.reject_below}"
     if mined and days >= policy.max_days_in_shadow:
         return f"not promotable after {days} days in shadow ({checked} checked hits, precision {precision:.3f})"

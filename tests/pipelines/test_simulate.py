@@ -86,10 +86,10 @@ def test_moderators_judge_the_listing_not_its_deliberately_flipped_label():
 
 def test_policy_team_rejects_imprecise_or_stale_shadow_rules_and_keeps_the_rest():
     team = PolicyTeam()
-    assert "precision 0.900 on 40 checked hits" in _reject_why(True, 2, 40, 30, 0.90, team)
-    assert _reject_why(True, 2, 20, 30, 0.90, team) == ""  # too few checks to judge yet
-    assert _reject_why(True, 2, 40, 30, 0.97, team) == ""  # between reject and promote: keep shadowing
-    assert "not promotable after 5 days" in _reject_why(True, 5, 40, 30, 0.97, team)
+    assert "precision 0.900 on 60 checked hits" in _reject_why(True, 2, 60, 30, 0.90, team)
+    assert _reject_why(True, 2, 40, 30, 0.90, team) == ""  # too few checks to judge yet
+    assert _reject_why(True, 2, 60, 30, 0.97, team) == ""  # between reject and promote: keep shadowing
+    assert "not promotable after 7 days" in _reject_why(True, 7, 40, 30, 0.97, team)
     assert _reject_why(False, 9, 10, 30, 0.97, team) == ""  # shipped shadow rules are not timed out
 
 
