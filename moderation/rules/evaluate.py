@@ -67,6 +67,22 @@ def _codes(frame: pl.DataFrame, chunks: list[tuple[Rule, ...]], keys: list[str],
     ).collect()
 
 
+_SLICE_ROWS = 100_000
+
+
+def _in_slices(frame: pl.DataFrame, expr: pl.Expr) -> pl.DataFrame:
+    """``frame.select(expr)``, a large frame cut into row slices computed in parallel.
+
+    (One string expression over one column runs on one core.)"""
+    workers = min(pl.thread_pool_size(), frame.height // _SLICE_ROWS)
+    if workers <= 1:
+        return frame.select(expr)
+    bounds = [frame.height * i // workers for i in range(workers + 1)]
+    lazy = frame.lazy()
+    parts = pl.collect_all([lazy.slice(a, b - a).select(expr) for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+    return pl.concat(parts, rechunk=False)
+
+
 def _hit_codes(features: pl.DataFrame, chunks: list[tuple[Rule, ...]], keys: list[str]) -> pl.DataFrame:
     """Hit codes of every row, phrase searches done once.
 
@@ -90,7 +106,7 @@ def _hit_codes(features: pl.DataFrame, chunks: list[tuple[Rule, ...]], keys: lis
     )
     needed = sorted({f for r in rules for f in r.compiled.fields})
     narrow = features.select(needed)
-    rows = narrow.select(candidate.alias("c")).to_series().arg_true()
+    rows = _in_slices(narrow, candidate.alias("c")).to_series().arg_true()
     # with_columns broadcasts conditions that became literals (FALSE) to the frame's height.
     base = _codes(narrow, chunks, keys, absent)
     if rows.len() == 0:

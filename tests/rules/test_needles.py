@@ -58,3 +58,24 @@ def test_condition_without_needles_holds_where_they_are_absent(condition: str) -
     rows = both.filter("absent")
     assert rows.height > 0
     assert rows["full"].to_list() == rows["rest"].to_list()
+
+
+def test_evaluate_in_slices_equals_each_rule_on_a_generated_day(monkeypatch) -> None:
+    """The phrase prefilter, computed in parallel row slices: the same hits as every condition."""
+    import importlib
+    from pathlib import Path
+
+    from moderation.features import add_features, compute_day_stats
+    from moderation.rules import complete_fields, evaluate, load_ruleset, rule_matches
+    from moderation.synth.day import generate_day
+
+    ruleset = load_ruleset(Path(__file__).resolve().parents[2] / "rules")
+    listings, _ = generate_day(0, 3000, seed=13)
+    frame = complete_fields(add_features(listings, compute_day_stats(listings)), ruleset.fields)
+    monkeypatch.setattr(importlib.import_module("moderation.rules.evaluate"), "_SLICE_ROWS", 700)
+    hits = evaluate(ruleset, frame)
+    each = rule_matches(ruleset, frame)
+    got = [sorted(a + b) for a, b in zip(hits["rule_hits"].to_list(), hits["shadow_hits"].to_list(), strict=True)]
+    want = [sorted(k for k, v in row.items() if v) for row in each.iter_rows(named=True)]
+    assert got == want
+    assert sum(map(bool, want)) > 50
