@@ -2,8 +2,10 @@
 
 It takes the Polars feature frame (the output of ``moderation.features.add_features``) and builds
 its own matrix, so training and scoring cannot disagree about columns: numeric columns as they are,
-categorical columns as codes of the levels seen in training, and the token matrix of
-``moderation.features.text_hash``. The estimator contract holds: ``__init__`` only stores
+categorical columns as codes of the levels seen in training, the token matrix of
+``moderation.features.text_hash`` and, when the spec asks for them, the outputs of side models
+fitted with the booster (``moderation.model.context``: price and category against the text;
+``moderation.model.memory``: texts met in training). The estimator contract holds: ``__init__`` only stores
 parameters, ``fit`` returns ``self`` and sets attributes ending in ``_``, predicting before ``fit``
 raises ``ModelNotFittedError``.
 """
