@@ -29,6 +29,16 @@ def test_tokenising_regex_equals_the_plain_one(texts: list[str]) -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([*T._ALL_NUMBER_WORDS[:12], "5", "а", "сотка", "x"]), max_size=6)
+                .map(" ".join), min_size=1, max_size=20))
+def test_number_word_literals_equal_the_word_regex(texts: list[str]) -> None:
+    tok = pl.col("t")
+    frame = _column(texts)
+    padded = (pl.lit(" ") + tok + pl.lit(" ")).str.contains_any(T._NUMBER_WORDS_PADDED)
+    assert frame.select(padded).to_series().to_list() == frame.select(tok.str.contains(T._HAS_NUMBER_WORD)).to_series().to_list()
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.lists(_texts, min_size=1, max_size=20))
 def test_raw_spellings_find_exactly_the_lower_case_hints(texts: list[str]) -> None:
     frame = _column(texts)
