@@ -1,7 +1,8 @@
 """A fourth kind of case: 'dispute', a second review that disagreed with the first, for a senior.
 
 SQLite cannot alter a CHECK constraint in place: batch mode rebuilds the table (its expression
-index from 0003 is dropped first and made again, since reflection cannot copy it).
+index from 0003 is dropped first and made again, since reflection cannot copy it); ``migrate``
+runs SQLite migrations with foreign keys off and checks them all before committing.
 
 Revision ID: 0004
 Revises: 0003
