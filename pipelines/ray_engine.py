@@ -4,10 +4,11 @@ The only module that imports ``ray``. The driver cuts the dump into slices of wh
 groups (a CSV or JSONL dump, or a Parquet file with huge row groups, is first restaged as Parquet
 next to the outputs, batch by batch); the dataset is one row per slice. Each actor of a callable
 class loads the ruleset and the model once, then reads its slices from the file (shared storage
-on a cluster), validates and scores them and returns the results. The driver receives them in
-dump order and writes them with the same writers as the local engine, so the outputs are
-identical. Without an address a local Ray is started (and stopped) here; with ``address`` the run
-joins an existing cluster (``ray start --head``).
+on a cluster), validates and scores them and returns the results as compressed Arrow IPC. The
+driver receives them in dump order and writes them with the same writers as the local engine, so
+the outputs are identical. Without an address a local Ray is started (and stopped) by
+``ray_session``, which the driver enters while it reads the day's statistics; with ``address`` the
+run joins an existing cluster (``ray start --head``).
 """
 
 from __future__ import annotations
