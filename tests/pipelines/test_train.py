@@ -119,6 +119,21 @@ def test_train_and_register_logs_metrics_thresholds_and_champion(history, spec, 
     assert "thresholds chosen on the" in result.notes[0]
 
 
+def test_threshold_folds_choose_thresholds_on_every_training_row(history, spec, tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    data = read_history(history)
+    kwargs = dict(tracking_uri=uri, name="fraud", artifact_location=(tmp_path / "artifacts").as_uri(), log=lambda _m: None)
+    plain = train_and_register(data, spec, **kwargs)
+    folded = train_and_register(data, spec, threshold_folds=3, **kwargs)
+    # the threshold half joins training, and thresholds see out-of-fold scores of all those rows
+    assert folded.metrics["train_rows"] > plain.metrics["train_rows"]
+    assert folded.metrics["threshold_set_n"] > plain.metrics["threshold_set_n"]
+    assert any("out-of-fold" in note for note in folded.notes)
+    assert 0.8 < folded.metrics["roc_auc"] <= 1.0  # still measured on the untouched evaluation half
+    with pytest.raises(ValueError, match="threshold_folds"):
+        train_and_register(data, spec, threshold_folds=1, **kwargs)
+
+
 def test_labels_from_numbers_booleans_and_reason_codes():
     labels, reasons = labels_from(pl.Series("y", [0, 1, 2]))
     assert labels.tolist() == [0, 1, 1] and reasons is None
