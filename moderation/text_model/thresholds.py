@@ -96,13 +96,13 @@ def choose_text_thresholds(
     share_bottom = _upper_bound(np.cumsum(y_asc), n_bottom, confidence)
     ok_approve = (
         last_of_tie_asc & (share_bottom <= approve_violation_share) & (n_bottom >= min_support)
+        & (s_asc < 1.0)  # thresholds live in [0, 1]: a score of 1.0 can never fall below one
     )
     approve_below = None
     if ok_approve.any():
         i = np.flatnonzero(ok_approve)[-1]
         # Approve strictly below the next higher score, so every row up to s_asc[i] is approved.
         approve_below = float(np.nextafter(s_asc[i], np.inf))
-        approve_below = min(approve_below, 1.0)
     if block_at is not None and approve_below is not None and approve_below > block_at:
         approve_below = block_at  # both targets met everywhere: blocks win the overlap
     return TextThresholds(block_at, approve_below, block_precision, approve_violation_share)

@@ -134,6 +134,7 @@ def test_senior_sees_both_decisions_of_a_dispute(sqlite_url, new_case):
             page.fill("#token", token)
             page.click("#login")
             expect(page.locator("#whoami")).to_have_text("olga (senior)")
+            expect(page.locator("#queue-status")).to_contain_text("No cases held")  # app ready
             page.keyboard.press("c")
             expect(page.locator("#case-position")).to_contain_text(f"Case {dispute_id}")
             box = page.locator("#dispute-box")
