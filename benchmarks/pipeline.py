@@ -7,7 +7,8 @@ Measured in one run:
   * each (engine, size): the real command (``moderation score DAY --quiet``: read, validate,
     features, rules, LightGBM with text features, decide, write Parquet, build review cases with
     explanations and enqueue them into a fresh SQLite queue) in a subprocess; wall time, rows/s,
-    peak memory of the whole process tree (Ray's raylet and workers included, sampled by psutil)
+    peak memory and CPU seconds of the whole process tree (Ray's raylet and workers included,
+    sampled by psutil), load average before and after;
     and, from report.json, seconds and rows/s per stage (stage seconds are summed over the
     threads/actors that ran them, so they can add up to more than the wall time);
   * how cost grows with size (wall per row at the largest size / at the smallest);
