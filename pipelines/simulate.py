@@ -28,6 +28,7 @@ DRIFT_PATTERN = "drift_delivery_phishing"
 
 DAY_COLUMNS = (
     "day", "listings", "review_volume", "automation_rate", "auto_blocks", "block_precision", "block_precision_raw",
+    "model_blocks", "model_block_precision",
     "violations_leaked", "leak_rate", "reported", "reviewed", "spot_checked", "backlog", "rules_active", "rules_shadow",
     "proposed", "promoted", "rejected", "drift_listings", "drift_covered_shadow", "drift_covered_mined", "drift_covered_any", "model_version",
     "seconds",
@@ -74,6 +75,11 @@ class SimConfig:
     model_trees: int | None = 120  # LightGBM trees (None: the spec's own number)
     block_precision_target: float = 0.995  # a margin above the 0.99 the done-when asks (Wilson bound)
     approve_violation_target: float = 0.015  # violations tolerated among automatic approvals
+    # >= 2: the model's cuts are chosen on out-of-fold scores of every training row (train.py's
+    # opt-in) instead of one held-out half. Off by default: measured on the 14-day run, at the
+    # 0.995 target no cut certifies either way; at 0.99 a cut certifies on some retrains only and
+    # the model's own blocks then measured 0.96-0.98 on the next days (see ``model_block_precision``).
+    threshold_folds: int = 0
     policy: PolicyTeam = field(default_factory=PolicyTeam)
 
 
@@ -87,7 +93,7 @@ def _settings(out: Path):
 
 
 def _train(settings, data, *, log: Callable[[str], None], promote: bool, trees: int | None = None,
-           targets: dict | None = None):
+           targets: dict | None = None, threshold_folds: int = 0):
     from moderation.model.registry import promote as set_champion
     from moderation.model.spec import load_spec
     from pipelines.train import train_and_register
@@ -100,11 +106,13 @@ def _train(settings, data, *, log: Callable[[str], None], promote: bool, trees: 
     result = train_and_register(
         data, spec, tracking_uri=settings.resolved_tracking_uri, name=settings.model_name,
         artifact_location=settings.artifact_location, rules_dir=settings.rules_dir, log=lambda _m: None,
+        threshold_folds=threshold_folds,
     )
     if promote:
         set_champion(settings.resolved_tracking_uri, settings.model_name, result.version.version)
+    t = result.report.thresholds
     log(f"  trained model version {result.version.version} on {data.features.height:,} rows "
-        f"in {result.seconds:.0f}s")
+        f"in {result.seconds:.0f}s (approve below {t.approve_below:.3f}, block at {t.block_at:.3f})")
     return result
 
 
@@ -318,6 +326,8 @@ def _day_metrics(day: int, scored: pl.DataFrame, ruleset, proposed_ids: set[str]
     # the listings whose label was not flipped, the raw figure is kept beside it.
     clean_blocks = blocks.filter(~pl.col("label_noise")) if "label_noise" in blocks.columns else blocks
     approved = auto.filter(pl.col("decision") == "approve")
+    # the model's own blocks apart: its cut is chosen on training data, so check it transfers
+    by_model = clean_blocks.filter(pl.col("decided_by") == "model") if "decided_by" in blocks.columns else None
     drift = scored.filter(pl.col("pattern") == DRIFT_PATTERN)
     promoted = list(proposed_ids)
 
@@ -337,6 +347,8 @@ def _day_metrics(day: int, scored: pl.DataFrame, ruleset, proposed_ids: set[str]
         "auto_blocks": blocks.height,
         "block_precision": float((clean_blocks["violation"] != "ok").mean()) if clean_blocks.height else 1.0,
         "block_precision_raw": float((blocks["violation"] != "ok").mean()) if blocks.height else 1.0,
+        "model_blocks": by_model.height if by_model is not None else 0,
+        "model_block_precision": float((by_model["violation"] != "ok").mean()) if by_model is not None and by_model.height else None,
         "violations_leaked": int((approved["violation"] != "ok").sum()),
         "leak_rate": float((approved["violation"] != "ok").mean()) if approved.height else 0.0,
         "rules_active": len(ruleset.active),
@@ -376,7 +388,7 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
         truth.write_parquet(days_dir / "warmup" / f"truth-{date}.parquet")
     log(f"warm-up: {cfg.warmup_days} labelled day(s) of {cfg.listings_per_day:,} listings")
     _train(settings, read_history(days_dir / "warmup"), log=log, promote=True, trees=cfg.model_trees,
-           targets=_targets(cfg))
+           targets=_targets(cfg), threshold_folds=cfg.threshold_folds)
 
     clock = _Clock(dt.datetime.combine(DEFAULT_START, dt.time(), tzinfo=dt.UTC))
     store = open_store(settings.resolved_queue_url, clock=clock)
@@ -453,7 +465,7 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
             log(_line(metrics))
             if cfg.retrain_every and day % cfg.retrain_every == 0 and day < cfg.days:
                 _train(settings, _reviewer_training_data(days_dir, history), log=log, promote=True,
-                       trees=cfg.model_trees, targets=_targets(cfg))
+                       trees=cfg.model_trees, targets=_targets(cfg), threshold_folds=cfg.threshold_folds)
     finally:
         store.close()
 
@@ -506,11 +518,12 @@ def _summary(table: pl.DataFrame, cfg: SimConfig, seconds: float) -> dict:
 def format_table(summary: dict) -> str:
     """The per-day table and the done-when checks, as the simulate command prints them."""
     table = pl.DataFrame(summary["days"]).select(
-        "day", "review_volume", "reported", "automation_rate", "block_precision", "violations_leaked",
+        "day", "review_volume", "reported", "automation_rate", "block_precision", "model_blocks", "model_block_precision",
+        "violations_leaked",
         "rules_active", "rules_shadow", "proposed", "promoted", "rejected", "spot_checked", "drift_listings",
         "drift_covered_shadow", "drift_covered_mined",
     )
-    with pl.Config(tbl_rows=100, tbl_cols=20, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+    with pl.Config(tbl_rows=100, tbl_cols=24, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
                    float_precision=3, tbl_width_chars=200):
         text = str(table)
     checks = summary["checks"]

@@ -49,6 +49,14 @@ def test_day_metrics_measure_against_truth():
     assert m["drift_listings"] == 2 and m["drift_covered_shadow"] == 0.5 and m["drift_covered_any"] == 0.5
     assert m["drift_covered_mined"] == 0.5
     assert _day_metrics(3, _scored(), _Rules(4, 2), set(), {"other"})["drift_covered_shadow"] == 0.0
+    assert m["model_blocks"] == 0 and m["model_block_precision"] is None  # no decided_by: nothing to split
+
+
+def test_day_metrics_keep_the_models_own_blocks_apart():
+    frame = _scored().with_columns(decided_by=pl.Series(["rule", "model", "model", "model", "model", "model"]))
+    m = _day_metrics(3, frame, _Rules(4, 2), set())
+    assert m["model_blocks"] == 1 and m["model_block_precision"] == 0.0  # the model blocked the clean one
+    assert m["block_precision"] == 0.5
 
 
 def _table(review, precision, covered) -> pl.DataFrame:
@@ -122,8 +130,10 @@ def test_tiny_run_writes_table_plots_reports_and_leaves_shipped_rules_alone(tmp_
     from moderation.settings import PROJECT_ROOT
 
     shipped = {p: p.read_bytes() for p in (PROJECT_ROOT / "rules").rglob("*") if p.is_file()}
+    lines: list[str] = []
     summary = simulate(tmp_path, SimConfig(days=2, drift_day=2, listings_per_day=1_500, retrain_every=0,
-                                           model_trees=30), log=lambda _m: None)
+                                           model_trees=30, threshold_folds=2), log=lines.append)
+    assert any("trained model version 1" in line and "block at" in line for line in lines)
     days = pl.read_csv(tmp_path / "days.csv")
     assert days["day"].to_list() == [1, 2] and days["listings"].to_list() == [1_500, 1_500]
     assert days["drift_listings"][0] == 0 and days["drift_listings"][1] > 0
