@@ -76,9 +76,12 @@ class SimConfig:
     block_precision_target: float = 0.995  # a margin above the 0.99 the done-when asks (Wilson bound)
     approve_violation_target: float = 0.015  # violations tolerated among automatic approvals
     # >= 2: the model's cuts are chosen on out-of-fold scores of every training row (train.py's
-    # opt-in) instead of one held-out half. Off by default: measured on the 14-day run, at the
-    # 0.995 target no cut certifies either way; at 0.99 a cut certifies on some retrains only and
-    # the model's own blocks then measured 0.96-0.98 on the next days (see ``model_block_precision``).
+    # opt-in) instead of one held-out half. Off by default. Measured on the 14-day run (seed 7):
+    # at the 0.995 target no cut certifies either way (block_at 1.0); with 5 folds, the 0.99
+    # target and retrain_every=2 a cut certifies on 5 of 7 models, the model blocks 44-64
+    # listings a day at precision 1.000 (511 blocks, flipped labels aside), review falls
+    # 277 -> 125 (0.45) -- but the new scam then reaches reviewers too rarely for the miners to
+    # cover it (<= 26 % by mined rules; a shipped shadow rule covers it from day 4).
     threshold_folds: int = 0
     policy: PolicyTeam = field(default_factory=PolicyTeam)
 
