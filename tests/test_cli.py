@@ -41,3 +41,15 @@ def test_bad_option_is_a_usage_error_without_traceback(tmp_path):
     assert result.returncode == 2
     assert "--listings-per-day" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["--threshold-folds", "1"], "--threshold-folds must be 0"),
+    (["--block-target", "1.5"], "--block-target"),
+    (["--days", "3", "--drift-day", "5"], "--drift-day must be at most --days"),
+])
+def test_simulate_refuses_bad_settings_before_running(tmp_path, args, named):
+    result = _run("simulate", "--out", str(tmp_path / "sim"), *args)
+    assert result.returncode == 2
+    assert named in result.stderr.replace("\n", " ") and "Traceback" not in result.stderr
+    assert not (tmp_path / "sim").exists()

@@ -18,12 +18,22 @@ def simulate_command(
     seed: int = typer.Option(7, "--seed", help="Generator and moderator seed."),
     capacity: int = typer.Option(None, "--capacity", help="Cases one moderator decides a day (default 500)."),
     retrain_every: int = typer.Option(None, "--retrain-every", help="Retrain the model every N days (0 = never; default 5)."),
+    threshold_folds: int = typer.Option(
+        None, "--threshold-folds", min=0,
+        help="Choose the model's cuts on out-of-fold scores of K seller folds (0 = one held-out half; default 0).",
+    ),
+    block_target: float = typer.Option(
+        None, "--block-target", min=0.5, max=1.0,
+        help="Precision the model's automatic blocks must prove on held-out data (default 0.995).",
+    ),
 ) -> None:
     """Generate, score, review, suggest, promote, retrain — and report per day whether it learns."""
     from dataclasses import replace
 
     from pipelines.simulate import SimConfig, format_table, simulate
 
+    if threshold_folds == 1:
+        raise typer.BadParameter("--threshold-folds must be 0 (one held-out half) or at least 2. Got 1 instead.")
     if drift_day > days:
         raise typer.BadParameter(f"--drift-day must be at most --days ({days}). Got {drift_day} instead.")
     cfg = SimConfig(days=days, drift_day=drift_day, listings_per_day=listings_per_day, seed=seed)
@@ -31,6 +41,10 @@ def simulate_command(
         cfg = replace(cfg, capacity_per_moderator=capacity)
     if retrain_every is not None:
         cfg = replace(cfg, retrain_every=retrain_every)
+    if threshold_folds is not None:
+        cfg = replace(cfg, threshold_folds=threshold_folds)
+    if block_target is not None:
+        cfg = replace(cfg, block_precision_target=block_target)
     summary = simulate(out, cfg, log=typer.echo)
     typer.echo(format_table(summary))
     typer.echo(f"  per-day table {out}/days.csv, plots {out}/simulation.png, suggestion reports {out}/suggestions/")
