@@ -155,8 +155,11 @@ def _rules_loop():
 
 def baseline(day: Path, rows: int, seconds: float, work: Path, settings) -> dict:
     """Score the first ``rows`` rows of ``day`` row by row; stop after ``seconds``."""
+    import scipy.sparse as sp
+
     from moderation.features import compute_day_stats
     from moderation.ingest import open_dump
+    from moderation.model.memory import text_fingerprint
     from pipelines.score_day import load_scorer, run_id_for
     from review_queue import NewCase, open_store
 
@@ -172,6 +175,10 @@ def baseline(day: Path, rows: int, seconds: float, work: Path, settings) -> dict
     vocab = {tok: i for i, tok in enumerate(model.vocabulary_.tokens)}
     numeric, levels = model.numeric_columns_, model.category_levels_
     offset = len(numeric) + len(levels)
+    # Side models (price vs text, category fit, text memory), asked one row at a time.
+    context, memory = getattr(model, "context_", None), getattr(model, "memory_", None)
+    union = {tok: i for i, tok in enumerate(model.token_union_.tokens)} if context is not None else {}
+    n_features = offset + len(vocab) + (2 if context is not None else 0) + (2 if memory is not None else 0)
     queue_path = work / "runs" / "baseline-queue.db"
     queue_path.unlink(missing_ok=True)
     store = open_store(f"sqlite:///{queue_path.resolve()}")
@@ -181,7 +188,7 @@ def baseline(day: Path, rows: int, seconds: float, work: Path, settings) -> dict
     started = time.perf_counter()
     for row in sample:
         hits = python_loop([row], scorer.ruleset, medians, overall, copies)[0]
-        vector = np.zeros(offset + len(vocab), dtype=np.float32)
+        vector = np.zeros(n_features, dtype=np.float32)
         for i, name in enumerate(numeric):
             value = row.get(name)
             vector[i] = np.nan if value is None else float(value)
@@ -189,9 +196,22 @@ def baseline(day: Path, rows: int, seconds: float, work: Path, settings) -> dict
             value = row.get(name)
             vector[len(numeric) + j] = names.index(value) if value in names else np.nan
         text = re.sub(r"[1-9]", "0", (row.get("text_norm") or "").lower())
-        for token in re.findall(r"\w+", text):
+        present = set(re.findall(r"\w+", text))
+        for token in present:
             if token in vocab:
                 vector[offset + vocab[token]] = 1.0
+        side = offset + len(vocab)
+        if context is not None:
+            cols = [union[t] for t in present if t in union]
+            tokens = sp.csr_matrix((np.ones(len(cols), dtype=np.float32), (np.zeros(len(cols), int), cols)),
+                                   shape=(1, len(union)))[:, model.context_columns_]
+            vector[side:side + 2] = context.features(
+                tokens, pl.Series([row.get("category")]), pl.Series([row.get("region")]),
+                pl.Series([row.get("price")], dtype=pl.Float64))[0]
+            side += 2
+        if memory is not None:
+            vector[side:side + 2] = memory.features(text_fingerprint(pl.DataFrame(
+                {"title": [row.get("title")], "description": [row.get("description")]})))[0]
         score = float(model.booster_.predict(vector[None, :])[0])
         active = [rules[h] for h in hits if h in rules]
         action = next((a for a in ("block", "review", "approve") if any(r.action == a for r in active)), None)
