@@ -83,15 +83,25 @@ class SimConfig:
     # 277 -> 125 (0.45) -- but the new scam then reaches reviewers too rarely for the miners to
     # cover it (<= 26 % by mined rules; a shipped shadow rule covers it from day 4).
     threshold_folds: int = 0
+    # Shadow rules of the shipped library switched off in the simulation's copy before day 1
+    # (e.g. one written for the very scam the drift day brings), so the run shows whether the
+    # loop finds that scam by itself rather than through a rule written in advance.
+    withheld_rules: tuple[str, ...] = ()
     policy: PolicyTeam = field(default_factory=PolicyTeam)
 
 
-def _settings(out: Path):
+def _settings(out: Path, withheld: tuple[str, ...] = ()):
     from moderation.settings import PROJECT_ROOT, load_settings
+    from pipelines.suggest import reject_rule
 
     rules_dir = out / "rules"
     if not rules_dir.exists():
-        shutil.copytree(PROJECT_ROOT / "rules", rules_dir)
+        partial = out / "rules.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.copytree(PROJECT_ROOT / "rules", partial)
+        for rule_id in withheld:
+            reject_rule(partial, rule_id, who="simulation", why="withheld from this run")
+        partial.rename(rules_dir)  # a crash mid-copy never leaves a half-edited ruleset behind
     return load_settings(home=out / "home", rules_dir=rules_dir)
 
 
@@ -378,7 +388,7 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
         raise ValueError(f"drift_day must be between 1 and days ({cfg.days}). Got {cfg.drift_day} instead.")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    settings = _settings(out)
+    settings = _settings(out, cfg.withheld_rules)
     days_dir = out / "days"
     (days_dir / "warmup").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(cfg.seed)

@@ -22,6 +22,10 @@ def simulate_command(
         None, "--threshold-folds", min=0,
         help="Choose the model's cuts on out-of-fold scores of K seller folds (0 = one held-out half; default 0).",
     ),
+    withhold: list[str] = typer.Option(
+        [], "--withhold-rule",
+        help="A shipped shadow rule to switch off in the simulation's rules copy (repeatable).",
+    ),
     block_target: float = typer.Option(
         None, "--block-target", min=0.5, max=1.0,
         help="Precision the model's automatic blocks must prove on held-out data (default 0.995).",
@@ -43,6 +47,8 @@ def simulate_command(
         cfg = replace(cfg, retrain_every=retrain_every)
     if threshold_folds is not None:
         cfg = replace(cfg, threshold_folds=threshold_folds)
+    if withhold:
+        cfg = replace(cfg, withheld_rules=tuple(withhold))
     if block_target is not None:
         cfg = replace(cfg, block_precision_target=block_target)
     summary = simulate(out, cfg, log=typer.echo)

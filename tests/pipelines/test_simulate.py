@@ -142,3 +142,19 @@ def test_tiny_run_writes_table_plots_reports_and_leaves_shipped_rules_alone(tmp_
     assert (tmp_path / "suggestions" / "day01" / "report.md").is_file()
     assert json.loads((tmp_path / "summary.json").read_text())["checks"] == summary["checks"]
     assert {p: p.read_bytes() for p in (PROJECT_ROOT / "rules").rglob("*") if p.is_file()} == shipped
+
+
+def test_withheld_rules_are_switched_off_in_the_simulations_copy_only(tmp_path):
+    from moderation.rules import load_ruleset
+    from moderation.settings import PROJECT_ROOT
+    from pipelines.simulate import _settings
+
+    shipped = (PROJECT_ROOT / "rules" / "prepayment_safe_deal_link.yaml").read_text(encoding="utf-8")
+    settings = _settings(tmp_path, ("prepayment_safe_deal_link",))
+    copy = (settings.rules_dir / "prepayment_safe_deal_link.yaml").read_text(encoding="utf-8")
+    assert "status: disabled" in copy and "withheld from this run" in copy
+    assert "status: shadow" in shipped
+    assert (PROJECT_ROOT / "rules" / "prepayment_safe_deal_link.yaml").read_text(encoding="utf-8") == shipped
+    ruleset = load_ruleset(settings.rules_dir)
+    assert "prepayment_safe_deal_link" not in {r.id for r in ruleset.active + ruleset.shadow}
+    assert not (tmp_path / "rules.partial").exists()
