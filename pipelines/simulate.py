@@ -70,23 +70,24 @@ class SimConfig:
     error_rate: float = 0.01  # share of decisions a moderator gets wrong
     report_rate: float = 0.2  # share of auto-approved violations buyers report the same day
     false_report_rate: float = 0.0005  # share of auto-approved clean listings reported anyway
-    retrain_every: int = 5  # days; 0 = never
+    retrain_every: int = 2  # days; 0 = never (every 5 days: review 284 -> 187 by day 14, 0.66)
     suggest_window_days: int = 3  # reviewer decisions mined each evening
     model_trees: int | None = 120  # LightGBM trees (None: the spec's own number)
-    block_precision_target: float = 0.995  # a margin above the 0.99 the done-when asks (Wilson bound)
+    block_precision_target: float = 0.99  # the marketplace's target, proven on the Wilson bound
     approve_violation_target: float = 0.015  # violations tolerated among automatic approvals
     # >= 2: the model's cuts are chosen on out-of-fold scores of every training row (train.py's
-    # opt-in) instead of one held-out half. Off by default. Measured on the 14-day run (seed 7):
-    # at the 0.995 target no cut certifies either way (block_at 1.0); with 5 folds, the 0.99
-    # target and retrain_every=2 a cut certifies on 5 of 7 models, the model blocks 44-64
-    # listings a day at precision 1.000 (511 blocks, flipped labels aside), review falls
-    # 277 -> 125 (0.45) -- but the new scam then reaches reviewers too rarely for the miners to
-    # cover it (<= 26 % by mined rules; a shipped shadow rule covers it from day 4).
-    threshold_folds: int = 0
+    # opt-in) instead of one held-out half (0). The reviewer-labelled data of a young system is
+    # small: on one held-out half no block cut certifies at all (block_at 1.0, every high score
+    # waits for a person); with 5 folds a cut certifies on most models and the model's own
+    # blocks held at precision 1.000 in the 14-day run (flipped labels aside).
+    threshold_folds: int = 5
     # Shadow rules of the shipped library switched off in the simulation's copy before day 1
     # (e.g. one written for the very scam the drift day brings), so the run shows whether the
     # loop finds that scam by itself rather than through a rule written in advance.
-    withheld_rules: tuple[str, ...] = ()
+    # By default the one shipped shadow rule written for the drift day's scam (a fake "safe deal"
+    # delivery link): with it, that rule covers the scam on day 4, is promoted, and the loop is
+    # never tested on the scam (the miners see too few of its cases to learn it themselves).
+    withheld_rules: tuple[str, ...] = ("prepayment_safe_deal_link",)
     policy: PolicyTeam = field(default_factory=PolicyTeam)
 
 
