@@ -51,8 +51,7 @@ class RunTally:
             "review": review,
             "automation_rate": (approved + blocked) / decided if decided else 0.0,
             "decided_by": dict(self.decided_by),
-            "top_rule_hits": dict(self.rule_hits.most_common(10)),
-            "rule_hit_counts": dict(self.rule_hits.most_common()),
+            "rule_hit_counts": dict(self.rule_hits.most_common()),  # most hits first
             "score_histogram": self.scores.tolist(),  # fraud scores in equal bins over [0, 1]
             "shadow_hits": dict(self.shadow_hits.most_common()),
             "quarantine_reasons": dict(self.quarantine_reasons.most_common()),
@@ -129,8 +128,8 @@ def format_summary(report: dict) -> str:
                 f"{report['block_precision_recorded']:.4f}, violations among approvals "
                 f"{report.get('approve_violation_rate_recorded') or 0:.3%})"
             )
-    if report["top_rule_hits"]:
-        top = ", ".join(f"{k} {v:,}" for k, v in list(report["top_rule_hits"].items())[:5])
+    if report["rule_hit_counts"]:
+        top = ", ".join(f"{k} {v:,}" for k, v in list(report["rule_hit_counts"].items())[:5])
         lines.append(f"  top rule hits  {top}")
     lines.append(
         f"  speed  {report['rows_per_s']:,.0f} rows/s  ({report['seconds']:.1f} s)"

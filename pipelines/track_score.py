@@ -29,13 +29,6 @@ def _client(tracking_uri: str):
     return MlflowClient(tracking_uri=tracking_uri)
 
 
-def _experiment(client, name: str, artifact_location: str | None) -> str:
-    existing = client.get_experiment_by_name(EXPERIMENT.format(name=name))
-    if existing is not None:
-        return existing.experiment_id
-    return client.create_experiment(EXPERIMENT.format(name=name), artifact_location=artifact_location)
-
-
 def _runs(client, experiment_id: str, filter_string: str, limit: int):
     return client.search_runs([experiment_id], filter_string=filter_string,
                               order_by=["attributes.start_time DESC"], max_results=limit)
@@ -78,8 +71,10 @@ def track_score_run(
 
     Idempotent: a run already tracked under the same run id is returned as it is.
     """
+    from moderation.model.registry import experiment_id as get_experiment
+
     client = _client(tracking_uri)
-    experiment_id = _experiment(client, model_name, artifact_location)
+    experiment_id = get_experiment(client, EXPERIMENT.format(name=model_name), artifact_location)
     existing = _runs(client, experiment_id, f"tags.`{_RUN_TAG}` = '{report['run_id']}'", 1)
     if existing:
         return existing[0].info.run_id
@@ -114,7 +109,7 @@ def record_run(report: dict, out_dir: Path, settings, *, baseline: Path | None =
                 else baseline_report(tracking_uri, name, report["run_id"]))
         if base is not None:
             report["drift"] = compare_runs(report, base)
-        _write(report_path, report)
+            _write(report_path, report)  # the logged artefact carries the drift section
         report["tracking_run_id"] = track_score_run(
             report, report_path, tracking_uri=tracking_uri, model_name=name,
             artifact_location=settings.artifact_location,

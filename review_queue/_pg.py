@@ -16,14 +16,12 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, String, column, text
 
 from review_queue._tables import cases
-from review_queue.disputes import DISPUTE_COLUMNS, DISPUTE_COPIED, DISPUTE_PRIORITY
+from review_queue.cases import SNAPSHOT_COLUMNS
+from review_queue.disputes import DISPUTE_COLUMNS, DISPUTE_PRIORITY
 
 __all__ = ["claim", "decide", "SECOND_REVIEW_COPIED"]
 
-SECOND_REVIEW_COPIED = (
-    "listing_id", "run_id", "reasons", "primary_reason", "rule_hits", "fraud_score",
-    "model_version", "ruleset_version", "listing", "contributions", "risk", "priority",
-)
+SECOND_REVIEW_COPIED = (*SNAPSHOT_COLUMNS, "priority")  # a second review keeps its first's place
 _CASE_COLUMNS = [c.name for c in cases.c]
 
 
@@ -64,7 +62,7 @@ _CLAIM = {
 }
 
 _COPIED = ", ".join(SECOND_REVIEW_COPIED)
-_FIRST_COPIED = ", ".join(f"first.{name}" for name in DISPUTE_COPIED)
+_FIRST_COPIED = ", ".join(f"first.{name}" for name in SNAPSHOT_COLUMNS)
 
 
 def _decide_sql(sample: bool) -> str:

@@ -12,15 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, insert, literal, select
 
 from review_queue._tables import UTCDateTime, audit_log, cases
-from review_queue.cases import VERDICT_KINDS
+from review_queue.cases import SNAPSHOT_COLUMNS, VERDICT_KINDS
 from review_queue.errors import AppealNotAllowedError, CaseNotFoundError
 from review_queue.policy import QueuePolicy
 
 __all__ = ["open_appeal", "APPEAL_PRIORITY"]
 
 APPEAL_PRIORITY = 100.0
-_COPIED = ["listing_id", "run_id", "reasons", "primary_reason", "rule_hits", "fraud_score",
-           "model_version", "ruleset_version", "listing", "contributions", "risk"]
 
 
 def open_appeal(
@@ -53,7 +51,7 @@ def open_appeal(
     seq = max((r.seq for r in chain if r.kind == "appeal"), default=0) + 1
     due = now + timedelta(hours=policy.appeal_sla_hours)
     source = select(
-        *(cases.c[name] for name in _COPIED),
+        *(cases.c[name] for name in SNAPSHOT_COLUMNS),
         literal("appeal").label("kind"), literal(seq).label("seq"),
         literal(latest.id).label("parent_id"), literal(APPEAL_PRIORITY).label("priority"),
         literal("senior").label("required_role"),
@@ -61,7 +59,7 @@ def open_appeal(
         literal("open").label("state"), literal(now, UTCDateTime).label("enqueued_at"),
         literal(due, UTCDateTime).label("due_at"),
     ).where(cases.c.id == original.id)
-    columns = [*_COPIED, "kind", "seq", "parent_id", "priority", "required_role",
+    columns = [*SNAPSHOT_COLUMNS, "kind", "seq", "parent_id", "priority", "required_role",
                "exclude_moderator", "appeal_note", "state", "enqueued_at", "due_at"]
     appeal_id = conn.execute(
         insert(cases).from_select(columns, source).returning(cases.c.id)

@@ -27,6 +27,12 @@ __all__ = [
 # appeal: a seller's appeal of a block, for a senior; dispute: a second review that disagreed
 # with the first decision, for a senior to settle (see ``disputes.py``).
 KINDS: tuple[str, ...] = ("review", "second", "appeal", "dispute")
+# What a follow-up case (second review, appeal, dispute) copies from the case it follows: the
+# listing snapshot and why the pipeline queued it. Routing and priority are the follow-up's own.
+SNAPSHOT_COLUMNS: tuple[str, ...] = (
+    "listing_id", "run_id", "reasons", "primary_reason", "rule_hits", "fraud_score",
+    "model_version", "ruleset_version", "listing", "contributions", "risk",
+)
 # Kinds whose decision is a verdict on the listing; the latest one is the final word.
 VERDICT_KINDS: tuple[str, ...] = ("review", "appeal", "dispute")
 HUMAN_DECISIONS: tuple[str, ...] = ("approve", "block")

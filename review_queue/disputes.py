@@ -18,16 +18,13 @@ from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from review_queue._tables import UTCDateTime, audit_log, cases
+from review_queue.cases import SNAPSHOT_COLUMNS
 
-__all__ = ["DISPUTE_PRIORITY", "DISPUTE_COPIED", "DISPUTE_COLUMNS", "open_dispute_if_disagreeing"]
+__all__ = ["DISPUTE_PRIORITY", "DISPUTE_COLUMNS", "open_dispute_if_disagreeing"]
 
 DISPUTE_PRIORITY = 50.0  # behind appeals (a seller is waiting), ahead of pipeline work
-# Copied from the first (original) case; priority and routing are the dispute's own.
-DISPUTE_COPIED = (
-    "listing_id", "run_id", "reasons", "primary_reason", "rule_hits", "fraud_score",
-    "model_version", "ruleset_version", "listing", "contributions", "risk",
-)
-DISPUTE_COLUMNS = (*DISPUTE_COPIED, "kind", "seq", "parent_id", "priority", "required_role",
+# The snapshot comes from the first (original) case; priority and routing are the dispute's own.
+DISPUTE_COLUMNS = (*SNAPSHOT_COLUMNS, "kind", "seq", "parent_id", "priority", "required_role",
                    "exclude_moderator", "state", "enqueued_at", "due_at")
 
 
@@ -40,7 +37,7 @@ def open_dispute_if_disagreeing(
     second = cases.alias("second")
     source = (
         sql_select(
-            *(first.c[name] for name in DISPUTE_COPIED),
+            *(first.c[name] for name in SNAPSHOT_COLUMNS),
             literal("dispute").label("kind"), literal(0).label("seq"),
             second.c.id.label("parent_id"), literal(DISPUTE_PRIORITY).label("priority"),
             literal("senior").label("required_role"), first.c.decided_by.label("exclude_moderator"),

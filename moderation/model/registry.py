@@ -70,8 +70,8 @@ def _client(tracking_uri: str):
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
 
-def _experiment_id(client, name: str, artifact_location: str | None) -> str:
-    experiment_name = EXPERIMENT.format(name=name)
+def experiment_id(client, experiment_name: str, artifact_location: str | None) -> str:
+    """The id of ``experiment_name``, created (with ``artifact_location``) if it does not exist."""
     existing = client.get_experiment_by_name(experiment_name)
     if existing is not None:
         return existing.experiment_id
@@ -102,10 +102,10 @@ def log_and_register(
     from mlflow.models import infer_signature
 
     client = _client(tracking_uri)
-    experiment_id = _experiment_id(client, name, artifact_location)
+    experiment = experiment_id(client, EXPERIMENT.format(name=name), artifact_location)
     # The pickle-format warning is expected: we load only models we trained ourselves.
     logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)
-    with mlflow.start_run(experiment_id=experiment_id) as run:
+    with mlflow.start_run(experiment_id=experiment) as run:
         mlflow.log_params({k: _param(v) for k, v in params.items()})
         mlflow.log_metrics({k: float(v) for k, v in metrics.items() if _finite(v)})
         mlflow.log_dict(asdict(thresholds), "thresholds.json")
@@ -142,7 +142,7 @@ def log_and_register(
     )
     if set_champion_if_none and _champion_version(client, name) is None:
         client.set_registered_model_alias(name, CHAMPION, version.version)
-    run_uri = f"{tracking_uri} (experiment {experiment_id}, run {run_id})"
+    run_uri = f"{tracking_uri} (experiment {experiment}, run {run_id})"
     return _describe(client, name, version.version), run_uri
 
 
