@@ -16,6 +16,7 @@ differential test). Entries used against ``text_norm`` are normalised exactly as
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from moderation.features.text import normalise_phrases
 __all__ = [
     "CompileError",
     "Compiled",
+    "NeedleCall",
     "compile_condition",
     "expand_lists",
     "to_duckdb",
@@ -72,6 +74,23 @@ class CompileError(Exception):
 
 
 @dataclass(frozen=True)
+class NeedleCall:
+    """One ``regexp_like(field, pattern)`` of a condition whose every match contains one of
+    ``literals`` (contains_any / contains_word lists, literal-led regexes).
+
+    Its value on a row: NULL where ``field`` is NULL, false where no literal occurs in it, else
+    true when ``exact`` (the pattern is nothing but those literals), else ``expr``. evaluate()
+    finds the literals of all calls in one pass and runs ``expr`` only on rows that contain one.
+    """
+
+    name: str  # the column standing for the call in ``Compiled.expr_with_calls`` (same call, same name)
+    field: str
+    literals: frozenset[str]
+    exact: bool
+    expr: pl.Expr  # the call alone, as in ``Compiled.expr`` (NULL where the field is NULL)
+
+
+@dataclass(frozen=True)
 class Compiled:
     sql: str  # the condition with lists expanded (what Polars and DuckDB parse)
     expr: pl.Expr  # boolean, NULL -> false
@@ -82,6 +101,10 @@ class Compiled:
     # instead of one regex pass per phrase list. Empty when the condition has no such call.
     needles: Mapping[str, frozenset[str]] = field(default_factory=dict)
     expr_without_needles: pl.Expr | None = None
+    # The same calls as columns: ``expr`` with each call replaced by the column ``call.name``
+    # (NULL -> false as ``expr``). None when the condition has no such call.
+    calls: tuple[NeedleCall, ...] = ()
+    expr_with_calls: pl.Expr | None = None
 
 
 def polars_dtype(type_name: str) -> pl.DataType:
@@ -286,23 +309,61 @@ def _always_after(rest: str) -> bool:
     return True
 
 
+def _literal_calls(sql: str, replace) -> str:
+    """``sql`` with every ``regexp_like(f, p)`` whose ``p`` has required literals replaced by
+    ``replace(match, field, pattern, literals)``; other calls and quoted text are left alone."""
+    literal_spans = [m.span() for m in _LITERAL.finditer(sql)]
+
+    def sub(m: re.Match[str]) -> str:
+        if any(a <= m.start() < b for a, b in literal_spans):
+            return m.group(0)  # inside a quoted string: not a call
+        pattern = m.group(2)[1:-1].replace("''", "'")
+        literals = required_literals(pattern)
+        if literals is None:
+            return m.group(0)
+        return replace(m, m.group(1), pattern, literals)
+
+    return _CALL.sub(sub, sql)
+
+
 def without_literal_calls(sql: str) -> tuple[str, dict[str, set[str]]]:
     """``sql`` with every ``regexp_like(f, p)`` whose ``p`` has required literals replaced by
     FALSE — the condition on rows whose field f contains none of them (and is not NULL) —
     and those literals per field."""
-    literal_spans = [m.span() for m in _LITERAL.finditer(sql)]
     needles: dict[str, set[str]] = {}
 
-    def replace(m: re.Match[str]) -> str:
-        if any(a <= m.start() < b for a, b in literal_spans):
-            return m.group(0)  # inside a quoted string: not a call
-        literals = required_literals(m.group(2)[1:-1].replace("''", "'"))
-        if literals is None:
-            return m.group(0)
-        needles.setdefault(m.group(1), set()).update(literals)
+    def replace(m: re.Match[str], name: str, pattern: str, literals: list[str]) -> str:
+        needles.setdefault(name, set()).update(literals)
         return "FALSE"
 
-    return _CALL.sub(replace, sql), needles
+    return _literal_calls(sql, replace), needles
+
+
+def _only_literals(pattern: str) -> bool:
+    """True when ``pattern`` matches exactly where one of its literals occurs: ``a|b``, ``(?:a|b)``."""
+    if _literal_alternatives(pattern) is not None:
+        return True
+    group = _first_group(pattern)
+    return group is not None and group[1] == "" and _literal_alternatives(group[0]) is not None
+
+
+def with_call_columns(sql: str) -> tuple[str, list[NeedleCall]]:
+    """``sql`` with every ``regexp_like(f, p)`` whose ``p`` has required literals replaced by a
+    column standing for the call (named after field and pattern), and those calls."""
+    calls: dict[str, NeedleCall] = {}
+
+    def replace(m: re.Match[str], name: str, pattern: str, literals: list[str]) -> str:
+        digest = hashlib.sha1(f"{name}\0{pattern}".encode()).hexdigest()[:20]
+        column = f"__needle_call_{digest}"
+        if column not in calls:
+            calls[column] = NeedleCall(
+                name=column, field=name, literals=frozenset(literals),
+                exact=_only_literals(pattern),
+                expr=pl.sql_expr(_padded_words(f"regexp_like({name}, {_quote(pattern)})")),
+            )
+        return f'"{column}"'
+
+    return _literal_calls(sql, replace), list(calls.values())
 
 
 def _did_you_mean(name: str, known, prefix: str = "") -> str | None:
@@ -371,8 +432,11 @@ def compile_condition(
         )
     rest, needles = without_literal_calls(sql)
     absent = pl.sql_expr(_padded_words(rest)).fill_null(False) if needles else None
+    columns, calls = with_call_columns(sql)
+    with_calls = pl.sql_expr(_padded_words(columns)).fill_null(False) if calls else None
     return Compiled(sql=sql, expr=expr.fill_null(False), fields=used,
-                    needles={f: frozenset(n) for f, n in needles.items()}, expr_without_needles=absent)
+                    needles={f: frozenset(n) for f, n in needles.items()}, expr_without_needles=absent,
+                    calls=tuple(calls), expr_with_calls=with_calls)
 
 
 def to_duckdb(sql: str) -> str:
