@@ -58,9 +58,11 @@ def _outcome(hit: list[Rule]) -> tuple[list[str], list[str], str | None, list[st
 
 
 def _codes(frame: pl.DataFrame, chunks: list[tuple[Rule, ...]], keys: list[str],
-           exprs: dict[str, pl.Expr]) -> pl.DataFrame:
-    """One UInt64 per chunk of rules and row: bit i set when rule i of the chunk hits."""
-    return frame.lazy().with_columns(exprs[r.id].alias(_col(r)) for chunk in chunks for r in chunk).select(
+           exprs: dict[str, pl.Expr], columns: list[pl.Expr] = ()) -> pl.DataFrame:
+    """One UInt64 per chunk of rules and row: bit i set when rule i of the chunk hits
+    (``columns``: computed first, for the conditions to use)."""
+    lazy = frame.lazy().with_columns(columns) if columns else frame.lazy()
+    return lazy.with_columns(exprs[r.id].alias(_col(r)) for chunk in chunks for r in chunk).select(
         pl.sum_horizontal(
             [pl.col(_col(r)).cast(pl.UInt64) * pl.lit(1 << bit, dtype=pl.UInt64) for bit, r in enumerate(chunk)]
         ).alias(key)
@@ -100,44 +102,57 @@ def _any_literal(name: str, literals: list[str]) -> pl.Expr:
     return pl.col(name).str.contains(pattern)
 
 
-def _call_columns(narrow: pl.DataFrame, calls: list[NeedleCall]) -> dict[str, pl.Series]:
+_MASK_BITS = 64  # calls per UInt64 mask of _call_columns
+
+
+def _call_columns(narrow: pl.DataFrame, calls: list[NeedleCall]) -> tuple[pl.DataFrame, list[pl.Expr]]:
     """The value of every needle call on every row (see ``NeedleCall``), text searched once.
 
     Per text field: one pass finds the rows containing any literal of any call; on those rows
-    one Aho-Corasick pass lists every literal that occurs; a call is then true where one of its
-    literals occurs, or — when its pattern is more than the literals (whole words, a regex) —
-    where its regex matches, run on those rows only."""
+    one Aho-Corasick pass lists every literal that occurs, folded into a bit mask of the calls
+    owning them; a call is then true where one of its literals occurs, or — when its pattern is
+    more than the literals (whole words, a regex) — where its regex matches, run on those rows
+    only. Returns the masks (UInt64 columns) and one expression per call reading them."""
     by_field: dict[str, list[NeedleCall]] = {}
     for call in calls:
         by_field.setdefault(call.field, []).append(call)
-    out: dict[str, pl.Series] = {}
+    masks: dict[str, pl.Series] = {}
+    exprs: list[pl.Expr] = []
     for name, field_calls in by_field.items():
         literals = sorted(set().union(*(c.literals for c in field_calls)))
         text = narrow.select(name)
         candidate = _in_slices(text, _any_literal(name, literals).alias("c")).to_series().fill_null(False)
-        rows = candidate.arg_true()  # (a filter keeps string views; a gather by index copies them)
+        rows = candidate.arg_true()
+        # (a filter keeps the string views; a gather by index would copy the strings)
         found = _in_slices(text.filter(candidate),
-                           pl.col(name).str.extract_many(literals, overlapping=True).alias("lit"))
-        owners = pl.DataFrame(
-            [(lit, c.name) for c in field_calls for lit in c.literals],
-            schema={"lit": pl.String, "call": pl.String}, orient="row",
-        )
-        pairs = (
-            found.with_columns(row=rows).explode("lit").drop_nulls()
-            .join(owners, on="lit").select("call", "row").unique()
-        )
-        per_call = dict(pairs.group_by("call").agg(pl.col("row").sort()).iter_rows())
-        nulls = text.to_series().is_null() if text.to_series().null_count() else None
-        for call in field_calls:
-            hit = per_call.get(call.name)
-            hit = pl.Series("row", [] if hit is None else hit, dtype=pl.get_index_type())
-            column = pl.zeros(narrow.height, dtype=pl.Boolean, eager=True).scatter(hit, True)
-            if not call.exact and hit.len():
-                column = column.scatter(hit, text.filter(column).select(call.expr.fill_null(False)).to_series())
-            if nulls is not None:
-                column = pl.select(pl.when(nulls).then(None).otherwise(column)).to_series()
-            out[call.name] = column.alias(call.name)
-    return out
+                           pl.col(name).str.extract_many(literals, overlapping=True).alias("lit"))["lit"]
+        null = pl.col(name).is_null()
+        for first in range(0, len(field_calls), _MASK_BITS):
+            group = field_calls[first : first + _MASK_BITS]
+            owners: dict[str, int] = {}
+            for bit, call in enumerate(group):
+                for lit in call.literals:
+                    owners[lit] = owners.get(lit, 0) | 1 << bit
+            mask = found.list.eval(
+                pl.element().replace_strict(list(owners), list(owners.values()), default=0,
+                                            return_dtype=pl.UInt64).bitwise_or()
+            ).list.first().fill_null(0)
+            for bit, call in enumerate(group):
+                if call.exact:
+                    continue
+                has = (mask & (1 << bit)) != 0
+                if not has.any():
+                    continue
+                matched = text.filter(candidate).filter(has).select(call.expr.fill_null(False)).to_series()
+                miss = pl.zeros(mask.len(), dtype=pl.Boolean, eager=True).scatter(has.arg_true(), ~matched)
+                mask = mask.zip_with(~miss, mask & pl.Series([(1 << 64) - 1 - (1 << bit)], dtype=pl.UInt64))
+            column = f"__needle_mask_{name}_{first}"
+            masks[column] = pl.zeros(narrow.height, dtype=pl.UInt64, eager=True).scatter(rows, mask)
+            exprs.extend(
+                pl.when(null).then(None).otherwise((pl.col(column) & (1 << bit)) != 0).alias(call.name)
+                for bit, call in enumerate(group)
+            )
+    return pl.DataFrame(masks), exprs
 
 
 def _hit_codes(features: pl.DataFrame, chunks: list[tuple[Rule, ...]], keys: list[str]) -> pl.DataFrame:
@@ -152,9 +167,11 @@ def _hit_codes(features: pl.DataFrame, chunks: list[tuple[Rule, ...]], keys: lis
     exprs = {r.id: r.compiled.expr_with_calls if r.compiled.calls else r.compiled.expr for r in rules}
     needed = sorted({f for r in rules for f in r.compiled.fields})
     narrow = features.select(needed)
+    columns: list[pl.Expr] = []
     if calls:
-        narrow = narrow.with_columns(_call_columns(narrow, list(calls.values())).values())
-    return _codes(narrow, chunks, keys, exprs)
+        masks, columns = _call_columns(narrow, list(calls.values()))
+        narrow = narrow.hstack(masks)
+    return _codes(narrow, chunks, keys, exprs, columns)
 
 
 def evaluate(ruleset: Ruleset, features: pl.DataFrame) -> pl.DataFrame:
