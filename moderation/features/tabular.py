@@ -36,6 +36,11 @@ _FINGERPRINT_COLUMNS = ("listing_id", "seller_id", "created_at", "title", "descr
 _COPIES_SCHEMA = {"listing_id": pl.String, "earlier_copies": pl.Int64}
 
 
+_FINGERPRINT_SEED = 20261101
+# The description's start: its first 160 characters, of which the first 80 letters count.
+_DESCRIPTION_CHARS, _DESCRIPTION_LETTERS = 160, 80
+
+
 def listing_fingerprint() -> pl.Expr:
     """Hash of seller + the letters of the title and of the description's start.
 
@@ -46,10 +51,12 @@ def listing_fingerprint() -> pl.Expr:
         return text.str.to_lowercase().str.replace_all(r"[^\p{L}]+", "")
 
     # Slice before normalising: the start of the text is all we hash, and long texts are common.
-    description_start = letters(pl.col("description").str.slice(0, 160)).str.slice(0, 80)
+    description_start = letters(pl.col("description").str.slice(0, _DESCRIPTION_CHARS)).str.slice(
+        0, _DESCRIPTION_LETTERS
+    )
     return pl.concat_str(
         [pl.col("seller_id"), letters(pl.col("title")), description_start], separator="|"
-    ).hash(seed=20261101)
+    ).hash(seed=_FINGERPRINT_SEED)
 
 
 @dataclass(frozen=True)
@@ -80,8 +87,9 @@ def compute_day_stats(
         if c is not None and m is not None
     }
     rows = listings.height if isinstance(listings, pl.DataFrame) else None
+    in_memory = listings if isinstance(listings, pl.DataFrame) else None
     copies = (
-        _earlier_copies(lazy, previous_fingerprints, rows)
+        _earlier_copies(lazy, previous_fingerprints, rows, in_memory)
         if all(c in columns for c in _FINGERPRINT_COLUMNS)
         else pl.DataFrame(schema=_COPIES_SCHEMA)
     )
@@ -111,11 +119,42 @@ def _fingerprints(lazy: pl.LazyFrame, rows: int | None) -> pl.DataFrame:
     return pl.concat(parts, rechunk=False)
 
 
-def _earlier_copies(lazy: pl.LazyFrame, previous: pl.Series | None, rows: int | None = None) -> pl.DataFrame:
-    """Per listing, the number of same-fingerprint listings before it (by time, then file order)."""
-    fingerprints = (
-        _fingerprints(lazy, rows).lazy().with_row_index("_order").sort("created_at", "_order", nulls_last=True)
+def _native_fingerprints(listings: pl.DataFrame) -> pl.DataFrame | None:
+    """``_fingerprints`` of an in-memory batch by the native kernel (None without it).
+
+    The kernel writes the letters ``listing_fingerprint`` hashes; Polars hashes them, so the
+    values are the same (rows the kernel's tables do not cover take the expression itself).
+    """
+    from moderation.features import native
+
+    texts = native.fingerprint_texts(listings["title"], listings["description"], _DESCRIPTION_CHARS, _DESCRIPTION_LETTERS)
+    if texts is None:
+        return None
+    letters, state = texts
+    frame = listings.select("listing_id", "created_at", "seller_id").with_columns(letters.alias("__letters"))
+    fingerprints = frame.select(
+        pl.col("listing_id").cast(pl.String),
+        pl.col("created_at"),
+        pl.concat_str([pl.col("seller_id"), pl.col("__letters")], separator="|")
+        .hash(seed=_FINGERPRINT_SEED).alias("fingerprint"),
     )
+    uncovered = pl.Series(state == 2).arg_true()
+    if uncovered.len():
+        exact = listings[uncovered].select(listing_fingerprint())
+        fingerprints = fingerprints.with_columns(fingerprints["fingerprint"].scatter(uncovered, exact.to_series()))
+    return fingerprints
+
+
+def _earlier_copies(lazy: pl.LazyFrame, previous: pl.Series | None, rows: int | None = None,
+                    listings: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per listing, the number of same-fingerprint listings before it (by time, then file order).
+
+    ``created_at`` orders as itself or as its text (the lazy path of ``score_day`` reads it as
+    text): ISO text sorts in time order, so both give the same order.
+    """
+    native = _native_fingerprints(listings) if listings is not None else None
+    found = native if native is not None else _fingerprints(lazy, rows)
+    fingerprints = found.lazy().with_row_index("_order").sort("created_at", "_order", nulls_last=True)
     earlier_today = pl.int_range(pl.len(), dtype=pl.Int64).over("fingerprint")
     earlier_days = (
         pl.col("fingerprint").is_in(previous.cast(pl.UInt64).implode()).cast(pl.Int64)
@@ -131,18 +170,18 @@ def _earlier_copies(lazy: pl.LazyFrame, previous: pl.Series | None, rows: int | 
     )
 
 
-def add_tabular_features(batch: pl.DataFrame, stats: DayStats) -> pl.DataFrame:
-    """Add the TABULAR_FEATURES columns; row order and existing columns are kept."""
-    medians = pl.DataFrame(
-        {
-            "category": list(stats.category_median_price),
-            "category_median_price": list(stats.category_median_price.values()),
-        },
-        schema={"category": pl.String, "category_median_price": pl.Float64},
-    )
-    # Statistics of title + " " + description, counted on each part (no joined copy of every
-    # text): the separating space is one more character, a non-letter, not a digit.
-    separator = (pl.col("title").is_not_null() & pl.col("description").is_not_null()).cast(pl.UInt32)
+# Text statistics of title + " " + description (the separating space is one more character,
+# a non-letter, not a digit).
+_TEXT_STATS = ("title_len", "description_len", "digit_share", "upper_share", "exclamation_count")
+
+
+def _separator() -> pl.Expr:
+    return (pl.col("title").is_not_null() & pl.col("description").is_not_null()).cast(pl.UInt32)
+
+
+def _reference_text_stats(batch: pl.DataFrame) -> pl.DataFrame:
+    """The text statistics by Polars expressions, counted on each part (no joined copy of every text)."""
+    separator = _separator()
 
     def total(count) -> pl.Expr:
         return count(pl.col("title")).fill_null(0) + count(pl.col("description")).fill_null(0)
@@ -150,13 +189,66 @@ def add_tabular_features(batch: pl.DataFrame, stats: DayStats) -> pl.DataFrame:
     chars = total(lambda t: t.str.len_chars()) + separator
     # Counted once into temporary columns: fill_nan repeats its input expression, and every
     # character is a letter or not, so letters = characters - non-letters (far fewer matches).
-    counts = {
-        "__chars": chars,
-        "__digits": total(lambda t: t.str.count_matches(r"\d")),
-        "__upper": total(lambda t: t.str.count_matches(r"\p{Lu}")),
-        "__letters": chars - total(lambda t: t.str.count_matches(r"\P{L}")) - separator,
-        "__exclamations": total(lambda t: t.str.count_matches("!", literal=True)),
-    }
+    counts = batch.select(
+        __chars=chars,
+        __digits=total(lambda t: t.str.count_matches(r"\d")),
+        __upper=total(lambda t: t.str.count_matches(r"\p{Lu}")),
+        __letters=chars - total(lambda t: t.str.count_matches(r"\P{L}")) - separator,
+        __exclamations=total(lambda t: t.str.count_matches("!", literal=True)),
+        title_len=pl.col("title").str.len_chars().cast(pl.Int64),
+        description_len=pl.col("description").str.len_chars().cast(pl.Int64),
+    )
+    return _shares(counts)
+
+
+def _shares(counts: pl.DataFrame) -> pl.DataFrame:
+    return counts.select(
+        "title_len",
+        "description_len",
+        digit_share=(pl.col("__digits") / pl.col("__chars")).fill_nan(None),
+        upper_share=(pl.col("__upper") / pl.col("__letters")).fill_nan(None),
+        exclamation_count=pl.col("__exclamations").cast(pl.Int64),
+    )
+
+
+def _text_stats(batch: pl.DataFrame, scanned: pl.DataFrame | None) -> pl.DataFrame:
+    """_TEXT_STATS per row: from the native kernel's counts where it has them, else the reference."""
+    from moderation.features import native
+
+    if scanned is None:
+        scanned = native.scan_texts(batch["title"], batch["description"])
+    if scanned is None:
+        return _reference_text_stats(batch)
+    counts = pl.concat([batch.select("title", "description"), scanned], how="horizontal").select(
+        __chars=pl.col("__title_chars") + pl.col("__description_chars") + _separator(),
+        __digits="__digits",
+        __upper="__upper",
+        __letters="__letters",
+        __exclamations="__exclamations",
+        title_len=pl.when(pl.col("title").is_not_null()).then(pl.col("__title_chars").cast(pl.Int64)),
+        description_len=pl.when(pl.col("description").is_not_null())
+        .then(pl.col("__description_chars").cast(pl.Int64)),
+    )
+    stats = _shares(counts)
+    fallback = scanned.select((pl.col("__flags") & native.F_FALLBACK) != 0).to_series().arg_true()
+    if fallback.len():  # characters the kernel's tables do not cover: the reference counts
+        exact = _reference_text_stats(batch[fallback])
+        stats = stats.with_columns(stats[c.name].scatter(fallback, c) for c in exact.get_columns())
+    return stats
+
+
+def add_tabular_features(batch: pl.DataFrame, stats: DayStats, scanned: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Add the TABULAR_FEATURES columns; row order and existing columns are kept.
+
+    ``scanned``: ``native.scan_texts`` of the batch, when the caller has it (``add_features``).
+    """
+    medians = pl.DataFrame(
+        {
+            "category": list(stats.category_median_price),
+            "category_median_price": list(stats.category_median_price.values()),
+        },
+        schema={"category": pl.String, "category_median_price": pl.Float64},
+    )
     with_median = batch.join(medians, on="category", how="left", maintain_order="left").join(
         stats.earlier_copies, on="listing_id", how="left", maintain_order="left"
     )
@@ -164,14 +256,8 @@ def add_tabular_features(batch: pl.DataFrame, stats: DayStats) -> pl.DataFrame:
         # A dump without any positive price (a text-only extract) has no overall median either.
         pl.col("category_median_price").fill_null(pl.lit(stats.overall_median_price, dtype=pl.Float64)),
         pl.col("earlier_copies").fill_null(0),
-        **counts,
     ).with_columns(
         price_ratio=pl.col("price") / pl.col("category_median_price"),
         seller_age_days=(pl.col("created_at") - pl.col("seller_registered_at")).dt.total_seconds()
         / 86_400.0,
-        title_len=pl.col("title").str.len_chars().cast(pl.Int64),
-        description_len=pl.col("description").str.len_chars().cast(pl.Int64),
-        digit_share=(pl.col("__digits") / pl.col("__chars")).fill_nan(None),
-        upper_share=(pl.col("__upper") / pl.col("__letters")).fill_nan(None),
-        exclamation_count=pl.col("__exclamations").cast(pl.Int64),
-    ).drop(*counts)
+    ).with_columns(_text_stats(batch, scanned).get_columns())

@@ -10,9 +10,9 @@ this runs on every listing of a 4-million-row day, so there is no per-row Python
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import polars as pl
+
+from moderation.features import native
 
 __all__ = [
     "TEXT_FEATURES",
@@ -213,10 +213,12 @@ def _join_digits(text: pl.Expr) -> pl.Expr:
 
 def _join_digit_runs(text: pl.Expr) -> pl.Expr:
     """Letters standing for digits inside runs ('9о5', '12з4') and spaces between digits removed."""
-    joined = _join_digits(_letters_as_digits(text))
-    # Tokens are single-spaced apart from the padding: two literal passes collapse it.
-    single = joined.str.replace_all("  ", " ", literal=True).str.replace_all("  ", " ", literal=True)
-    return single.str.strip_chars(" ")
+    return _single_spaced(_join_digits(_letters_as_digits(text)))
+
+
+def _single_spaced(text: pl.Expr) -> pl.Expr:
+    """Tokens are single-spaced apart from the padding: two literal passes collapse it."""
+    return text.str.replace_all("  ", " ", literal=True).str.replace_all("  ", " ", literal=True).str.strip_chars(" ")
 
 
 def _deobfuscate(tokens: pl.Expr) -> pl.Expr:
@@ -328,30 +330,123 @@ def _raw_text() -> pl.Expr:
     return pl.when(pl.col("title").is_null() & pl.col("description").is_null()).then(None).otherwise(raw)
 
 
-# Rows per slice when a batch is split across threads (each slice is computed independently).
-_SLICE_ROWS = 100_000
-
-
-def add_text_features(df: pl.DataFrame) -> pl.DataFrame:
+def add_text_features(df: pl.DataFrame, scanned: pl.DataFrame | None = None) -> pl.DataFrame:
     """Add the TEXT_FEATURES columns to a listing batch; row order and other columns are kept.
 
     Needs ``title`` and ``description`` (either may be null; a listing with neither gets null
-    features, and NULL never matches a rule). Costly passes run only on the rows that can need
-    them (cheap literal prefilters first); the result is the same as running them everywhere.
+    features, and NULL never matches a rule). ``scanned`` is ``native.scan_texts`` of the batch
+    when the caller has it already (``add_features`` shares one scan with the tabular features).
 
-    Most passes are single regex scans, which Polars runs on one core; a large batch is cut into
-    row slices computed in parallel threads (Polars releases the GIL), one per core.
+    The native kernel reads every text once (tokens, digit gaps undone, prefilter flags); the
+    regexes then run only on the rows whose flags say they can match. Rows the kernel does not
+    cover, and every row when it is not built, take the Polars reference: the same values.
     """
     texts = df.select("title", "description")
-    workers = min(pl.thread_pool_size(), texts.height // _SLICE_ROWS)
-    if workers <= 1:
-        features = _text_features(texts)
-    else:
-        bounds = [texts.height * i // workers for i in range(workers + 1)]
-        slices = [texts.slice(a, b - a) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-        with ThreadPoolExecutor(workers) as pool:
-            features = pl.concat(list(pool.map(_text_features, slices)), rechunk=False)
+    if scanned is None:
+        scanned = native.scan_texts(texts["title"], texts["description"])
+    if scanned is None:
+        features = reference_text_features(texts)
+    else:  # the regexes on flagged rows run on one core each: row slices on parallel threads
+        parts = native.in_slices(texts.height, lambda a, n: _features_from_scan(texts.slice(a, n), scanned.slice(a, n)))
+        features = parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=False)
     return df.with_columns(features.get_columns())
+
+
+def reference_text_features(texts: pl.DataFrame) -> pl.DataFrame:
+    """TEXT_FEATURES of a frame with ``title`` and ``description`` by Polars expressions alone.
+
+    The definition the native path is tested against. Most passes are single regex scans, which
+    Polars runs on one core: a large batch is cut into row slices computed on parallel threads.
+    """
+    parts = native.in_slices(texts.height, lambda a, n: _text_features(texts.slice(a, n)))
+    return parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=False)
+
+
+def _scatter(frame: pl.DataFrame, rows: pl.Series, values: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``values`` (same columns) written over the given rows."""
+    return frame.with_columns(frame[c.name].scatter(rows, c) for c in values.get_columns())
+
+
+def _flag(bits: int) -> pl.Expr:
+    """Rows with every one of ``bits`` set in the kernel's flags."""
+    return (pl.col("__flags") & bits) == bits
+
+
+def _features_from_scan(texts: pl.DataFrame, scanned: pl.DataFrame) -> pl.DataFrame:
+    """TEXT_FEATURES from a kernel scan (``native.SCAN_COLUMNS``) of ``texts``."""
+    frame = pl.concat([texts, scanned.select("__tok", "__norm_digits", "__flags")], how="horizontal")
+    # Spelled-out numbers (rows with a number word): the Polars deobfuscation, then the kernel
+    # again for the flags of the rewritten tokens. Other rows' __tok is already text_norm.
+    worded = frame.select(_flag(native.F_NUMBER_WORD)).to_series().arg_true()
+    if worded.len():
+        # Number words as digits by Polars; the letters inside digit runs and the gaps between
+        # digits by the kernel, which gives the flags of the result too (see _deobfuscate).
+        words = frame[worded].select(_single_spaced(_numbers_as_digits(_padded(pl.col("__tok")))).alias("__tok"))
+        again = native.scan_texts(words["__tok"], pl.Series([None] * worded.len(), dtype=pl.String),
+                                  gaps=native.GAPS_UNDONE)
+        norm = again["__tok"]
+        old = frame["__flags"].gather(worded)
+        flags = (old & (0xFFFF ^ native.F_TOKEN_FLAGS)) | (again["__flags"] & native.F_TOKEN_FLAGS)
+        frame = _scatter(frame, worded, pl.DataFrame([norm, again["__norm_digits"], flags]))
+    tok = pl.col("__tok")
+    low = _raw_text().str.replace_many(_LOWER)
+    hinted = _on_rows(frame, [_flag(native.F_CONTACT_HINT)], [
+        low.str.contains(_EMAIL_RE).alias("email_in_text"),
+        low.str.contains(_LINK_RE).alias("link_in_text"),
+        low.str.contains(_HANDLE_RE).alias("handle_in_text"),
+    ])
+    # Requisites ("инн 7701234567") are numbers, never contacts: gone before any phone search.
+    requisites = _on_rows(frame, [_flag(native.F_REQUISITE_HINT)], [tok.str.replace_all(_REQUISITES_RE, "")])
+    frame = frame.with_columns(requisites["__tok"].fill_null(frame["__tok"]).alias("__unlisted"))
+    unlisted = pl.col("__unlisted")
+    phone = unlisted.str.extract(_PHONE_RE, 1)
+    phones = _on_rows(frame, [_flag(native.F_RUN10)], [
+        pl.when(phone.str.len_chars() == 10).then(pl.lit("7") + phone)
+        .otherwise(pl.lit("7") + phone.str.slice(1)).alias("text_phone"),
+        phone.is_not_null().alias("phone_in_text"),
+    ])
+    # A phone spread over the text: all its digits, measures aside, make one phone; or digits glued
+    # into words in two places or more (each match of _GLUED_DIGITS_RE has a letter touching a digit).
+    one_phone = _on_rows(frame, [_flag(native.F_SPREAD9)], [
+        _without_measures(unlisted).str.contains(r"^\D*[78]\D*9(?:\D*\d){9}\D*$").alias("spread"),
+    ])
+    glued = _on_rows(frame, [_flag(native.F_SPREAD9 | native.F_GLUED2)], [
+        (low.str.count_matches(_GLUED_DIGITS_RE) >= 2).alias("spread"),
+    ])
+    spread = pl.DataFrame({"spread": one_phone["spread"].fill_null(False) | glued["spread"].fill_null(False)})
+    local = _on_rows(frame, [_flag(native.F_RUN67) & _flag(native.F_CALL_HINT)], [
+        unlisted.str.contains(_LOCAL_PHONE_RE).alias("local"),
+    ])
+    messenger = _on_rows(frame, [_flag(native.F_MESSENGER_HINT)], [
+        tok.str.contains(_MESSENGER_RE).alias("messenger_mention")
+    ])
+    hidden = pl.DataFrame({
+        "hidden_phone": spread["spread"].fill_null(False) | local["local"].fill_null(False),
+    })
+    present = frame["__tok"].is_not_null()
+    features = pl.DataFrame([
+        frame["__tok"].alias("text_norm"),
+        pl.select(pl.when(present).then(frame["__norm_digits"].cast(pl.Int64))).to_series().alias("text_digit_count"),
+        phones["text_phone"],
+        *[
+            pl.select(pl.when(present).then(part[name].fill_null(False))).to_series().alias(name)
+            for part, name in [(phones, "phone_in_text"), (hidden, "hidden_phone"),
+                               (hinted, "handle_in_text"), (hinted, "email_in_text"),
+                               (hinted, "link_in_text"), (messenger, "messenger_mention")]
+        ],
+    ])
+    features = _with_contact_signals(features)
+    fallback = frame.select(_flag(native.F_FALLBACK)).to_series().arg_true()
+    if fallback.len():  # characters the kernel's tables do not cover: the reference decides
+        features = _scatter(features, fallback, _text_features(texts[fallback]))
+    return features
+
+
+def _with_contact_signals(features: pl.DataFrame) -> pl.DataFrame:
+    signals = pl.sum_horizontal([pl.col(c).cast(pl.Int64) for c in _SIGNALS]).cast(pl.Int64)
+    return features.with_columns(
+        pl.when(pl.col("text_norm").is_null()).then(None).otherwise(signals).alias("contact_signals")
+    ).select(list(TEXT_FEATURES))
 
 
 def _text_features(df: pl.DataFrame) -> pl.DataFrame:
@@ -425,11 +520,4 @@ def _text_features(df: pl.DataFrame) -> pl.DataFrame:
                                 (hinted, "link_in_text"), (messenger, "messenger_mention")]
         ],
     ])
-    features = features.with_columns(
-        pl.sum_horizontal([pl.col(c).cast(pl.Int64) for c in _SIGNALS])
-        .cast(pl.Int64).alias("contact_signals")
-    ).with_columns(
-        pl.when(pl.col("text_norm").is_null()).then(None).otherwise(pl.col("contact_signals"))
-        .alias("contact_signals")
-    )
-    return features.select(list(TEXT_FEATURES))
+    return _with_contact_signals(features)

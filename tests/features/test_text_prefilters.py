@@ -6,6 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from moderation.features import native
 from moderation.features import text as T
 
 # Letters (Cyrillic, Latin, look-alikes, ё), digits (also non-ASCII), spaces and punctuation.
@@ -72,11 +73,11 @@ def test_features_equal_the_unfiltered_formulas_in_slices_and_whole() -> None:
     listings, _ = generate_day(0, 2500, seed=5)
     frame = listings.select("title", "description")
     whole = T.add_text_features(frame)
-    previous, T._SLICE_ROWS = T._SLICE_ROWS, 600
+    previous, native.SLICE_ROWS = native.SLICE_ROWS, 600
     try:
         sliced = T.add_text_features(frame)
     finally:
-        T._SLICE_ROWS = previous
+        native.SLICE_ROWS = previous
     assert sliced.equals(whole)
     raw = T._raw_text()
     norm = T.normalise_text(raw)

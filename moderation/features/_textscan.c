@@ -1,0 +1,760 @@
+/* One pass over each listing's title and description (Arrow string views, read in place).
+ *
+ * Per row it produces what the Polars reference in moderation/features/{text,tabular}.py would,
+ * in one read of the bytes instead of a dozen regex passes:
+ *   - the tokenised text (look-alike letters folded, lower case, every run of characters that
+ *     are neither letters nor digits as one space, no space at either end);
+ *   - character, letter, upper-case, digit and '!' counts (the tabular text statistics);
+ *   - flags: a token is a spelled-out number, the tokens hold a digit gap ("8 912", "9о5"), and
+ *     which literal needle sets occur (prefilters for the regexes that run on a few rows only).
+ *   - the fingerprint text of a listing (letters of the lower-cased title and description start).
+ *
+ * Unicode classes and case maps come from Python (moderation/features/native.py) as tables.
+ * A row with a code point those tables do not cover is flagged FALLBACK and left to the Polars
+ * reference, so the results are the reference's on every row.
+ *
+ * The GIL is released while rows are scanned: callers run row slices on parallel threads.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Character classes (cls table). */
+#define C_LETTER 1
+#define C_UPPER 2
+#define C_DIGIT 4
+#define C_UNKNOWN 8
+
+/* Row flags (output). */
+#define F_NULL 1
+#define F_FALLBACK 2
+#define F_NUMBER_WORD 4
+#define F_DIGIT_GAP 8
+#define F_RUN10 16    /* a run of ten or more digits in the tokens */
+#define F_RUN67 32    /* a run of exactly six or seven digits */
+#define F_SPREAD9 64  /* a '9' followed (anywhere later) by nine more digits */
+#define F_GLUED2 2048 /* a Cyrillic letter touches a digit at two places or more ("маши88на") */
+#define F_NEEDLES_SHIFT 7 /* bit F_NEEDLES_SHIFT + k: needle set k found (raw sets, then token sets) */
+
+#define TABLE_SIZE 0x20000 /* classes for planes 0 and 1; beyond: unknown */
+#define MAP_SIZE 0x800     /* fold / lower maps cover code points below U+0800 */
+
+static uint8_t cls[TABLE_SIZE];
+static uint32_t fp_lower[0x10000];   /* Unicode lower case (0: unchanged, 0xFFFFFFFF: unknown) */
+/* Below U+0800, what the fingerprint does with a character: FP_DROP (not a letter once lower-cased),
+ * FP_KEEP (its lower case, bytes below) or FP_UNKNOWN (the reference decides the row). */
+#define FP_DROP 0
+#define FP_KEEP 1
+#define FP_UNKNOWN 2
+typedef struct { uint8_t action, len, bytes[2]; } FpChar;
+static FpChar fp_small[MAP_SIZE];
+static int tables_ready = 0;
+
+/* ---- needle sets: Aho-Corasick automata built in Python, one step per code point --------- */
+/* raw: over the lower-cased text (accept bit 0: a contact hint); tok: over " " + tokens + " "
+ * (accept bit k: token needle set k). Code points are first mapped to the automaton's alphabet
+ * (symbol 0: any character no needle holds). A transition entry is the next state in its low
+ * 12 bits and the accept bits of that state (its suffixes' included) above. */
+#define ALPHABET 128
+typedef struct {
+    uint16_t *next; /* states x ALPHABET */
+    int states;
+    uint8_t leaves_root[ALPHABET]; /* from the root, does this symbol go anywhere? */
+} Automaton;
+
+static Automaton raw_ac, tok_ac;
+static uint8_t raw_space, tok_space; /* the symbol of ' ' in each alphabet */
+
+#define STEP(ac, st, sym, acc) do { uint16_t v_ = (ac).next[(st) * ALPHABET + (sym)]; (st) = v_ & 0xFFF; (acc) |= v_ >> 12; } while (0)
+/* Most characters leave the automaton at its root: a predictable branch instead of a dependent load. */
+#define STEP_FAST(ac, st, sym, acc) do { unsigned s_ = (sym); if ((st) | (ac).leaves_root[s_]) STEP(ac, st, s_, acc); } while (0)
+
+/* Per code point below U+0800: class, folded UTF-8 bytes, and its symbols in the automata. */
+typedef struct {
+    uint8_t cls, fold_len, raw_sym, tok_sym;
+    uint8_t fold[2];
+} Info;
+
+static Info info[MAP_SIZE];
+
+/* Spelled-out number words (tokens), as a small open-addressing hash table. */
+#define WORD_SLOTS 1024
+static uint8_t *words[WORD_SLOTS];
+static int word_len[WORD_SLOTS];
+static int word_min = 1 << 30, word_max = 0;
+static uint8_t word_prefix[65536 / 8]; /* hashed first four bytes of the words */
+
+static inline uint64_t fnv(const uint8_t *s, int n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (int i = 0; i < n; i++) h = (h ^ s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int is_number_word(const uint8_t *s, int n) {
+    if (n < word_min || n > word_max) return 0;
+    uint32_t p4;
+    memcpy(&p4, s, 4); /* every word is longer than four bytes (checked in init) */
+    unsigned ph = (p4 * 2654435761u) >> 16;
+    if (!(word_prefix[ph >> 3] >> (ph & 7) & 1)) return 0;
+    uint64_t h = fnv(s, n);
+    for (unsigned k = 0; k < WORD_SLOTS; k++) {
+        unsigned slot = (unsigned)((h + k) & (WORD_SLOTS - 1));
+        if (!words[slot]) return 0;
+        if (word_len[slot] == n && memcmp(words[slot], s, (size_t)n) == 0) return 1;
+    }
+    return 0;
+}
+
+/* ---- UTF-8 ------------------------------------------------------------------------------- */
+static inline uint32_t decode(const uint8_t *s, int32_t *i) {
+    uint8_t b = s[*i];
+    if (b < 0x80) { *i += 1; return b; }
+    if (b < 0xE0) { uint32_t c = ((uint32_t)(b & 0x1F) << 6) | (s[*i + 1] & 0x3F); *i += 2; return c; }
+    if (b < 0xF0) {
+        uint32_t c = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(s[*i + 1] & 0x3F) << 6) | (s[*i + 2] & 0x3F);
+        *i += 3; return c;
+    }
+    uint32_t c = ((uint32_t)(b & 0x07) << 18) | ((uint32_t)(s[*i + 1] & 0x3F) << 12)
+               | ((uint32_t)(s[*i + 2] & 0x3F) << 6) | (s[*i + 3] & 0x3F);
+    *i += 4; return c;
+}
+
+static inline int encode(uint32_t c, uint8_t *o) {
+    if (c < 0x80) { o[0] = (uint8_t)c; return 1; }
+    if (c < 0x800) { o[0] = (uint8_t)(0xC0 | (c >> 6)); o[1] = (uint8_t)(0x80 | (c & 0x3F)); return 2; }
+    if (c < 0x10000) {
+        o[0] = (uint8_t)(0xE0 | (c >> 12)); o[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+        o[2] = (uint8_t)(0x80 | (c & 0x3F)); return 3;
+    }
+    o[0] = (uint8_t)(0xF0 | (c >> 18)); o[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+    o[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F)); o[3] = (uint8_t)(0x80 | (c & 0x3F)); return 4;
+}
+
+static inline uint8_t class_of(uint32_t c) { return c < TABLE_SIZE ? cls[c] : C_UNKNOWN; }
+
+/* ---- Arrow string-view columns ------------------------------------------------------------ */
+typedef struct {
+    Py_buffer views, validity;
+    Py_buffer *data;
+    Py_ssize_t n_data;
+    const uint8_t **data_ptr;
+    int has_validity;
+    int64_t offset;
+} Column;
+
+static void column_release(Column *c) {
+    if (c->views.obj) PyBuffer_Release(&c->views);
+    if (c->has_validity && c->validity.obj) PyBuffer_Release(&c->validity);
+    for (Py_ssize_t k = 0; k < c->n_data; k++) if (c->data[k].obj) PyBuffer_Release(&c->data[k]);
+    PyMem_Free(c->data);
+    PyMem_Free((void *)c->data_ptr);
+    memset(c, 0, sizeof(*c));
+}
+
+/* (views, (data buffers...), validity or None, offset) -> Column */
+static int column_from(PyObject *spec, Column *c) {
+    memset(c, 0, sizeof(*c));
+    PyObject *views, *datas, *validity;
+    long long offset;
+    if (!PyArg_ParseTuple(spec, "OOOL", &views, &datas, &validity, &offset)) return -1;
+    c->offset = offset;
+    if (PyObject_GetBuffer(views, &c->views, PyBUF_SIMPLE) < 0) return -1;
+    if (validity != Py_None) {
+        if (PyObject_GetBuffer(validity, &c->validity, PyBUF_SIMPLE) < 0) return -1;
+        c->has_validity = 1;
+    }
+    PyObject *seq = PySequence_Fast(datas, "data buffers must be a sequence");
+    if (!seq) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    c->data = PyMem_Calloc((size_t)(n ? n : 1), sizeof(Py_buffer));
+    c->data_ptr = PyMem_Calloc((size_t)(n ? n : 1), sizeof(uint8_t *));
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(seq, k), &c->data[k], PyBUF_SIMPLE) < 0) {
+            Py_DECREF(seq); return -1;
+        }
+        c->n_data = k + 1;
+        c->data_ptr[k] = c->data[k].buf;
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+static inline int column_get(const Column *c, int64_t i, const uint8_t **s, int32_t *len) {
+    int64_t j = c->offset + i;
+    if (c->has_validity) {
+        const uint8_t *v = c->validity.buf;
+        if (!((v[j >> 3] >> (j & 7)) & 1)) return 0;
+    }
+    const uint8_t *view = (const uint8_t *)c->views.buf + 16 * j;
+    int32_t n;
+    memcpy(&n, view, 4);
+    if (n <= 12) {
+        *s = view + 4;
+    } else {
+        int32_t b, o;
+        memcpy(&b, view + 8, 4);
+        memcpy(&o, view + 12, 4);
+        *s = c->data_ptr[b] + o;
+    }
+    *len = n;
+    return 1;
+}
+
+static int writable(PyObject *obj, Py_buffer *b, Py_ssize_t min_bytes, const char *name) {
+    if (PyObject_GetBuffer(obj, b, PyBUF_WRITABLE) < 0) return -1;
+    if (b->len < min_bytes) {
+        PyErr_Format(PyExc_ValueError, "%s: buffer of %zd bytes, need %zd", name, b->len, min_bytes);
+        PyBuffer_Release(b);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the scan ------------------------------------------------------------------------------- */
+typedef struct {
+    int64_t *tok_offsets;  /* n + 1 */
+    uint8_t *tok;          /* capacity tok_cap */
+    int64_t tok_cap;
+    int32_t *title_chars, *description_chars, *letters, *upper, *digits, *exclamations, *norm_digits;
+    uint16_t *flags;
+} Out;
+
+/* Symbols of the digit-gap history: the last few code points written to the tokens. */
+#define S_DIGIT 'd'
+#define S_OZ 'o' /* Cyrillic о or з (after folding), which sellers write for 0 and 3 */
+#define S_SPACE ' '
+#define S_OTHER 'x'
+#define H2(a, b) (((uint32_t)(a) << 8) | (uint32_t)(b))
+#define H3(a, b, c) (((uint32_t)(a) << 16) | H2(b, c))
+#define H4(a, b, c, d) (((uint32_t)(a) << 24) | H3(b, c, d))
+
+/* Would a digit now complete "\d \d" (1) or "\d ?[оз] ?\d" (2)? (hist: the previous symbols,
+ * newest lowest) */
+static inline int gap_before_digit(uint32_t hist) {
+    uint32_t h2 = hist & 0xFFFF, h3 = hist & 0xFFFFFF;
+    if (h2 == H2(S_DIGIT, S_SPACE)) return 1;
+    return (h2 == H2(S_DIGIT, S_OZ) || h3 == H3(S_DIGIT, S_SPACE, S_OZ) || h3 == H3(S_DIGIT, S_OZ, S_SPACE)
+            || hist == H4(S_DIGIT, S_SPACE, S_OZ, S_SPACE)) ? 2 : 0;
+}
+
+static inline uint16_t run_flags(int run) {
+    return (uint16_t)((run >= 10 ? F_RUN10 : 0) | (run == 6 || run == 7 ? F_RUN67 : 0));
+}
+
+/* One pass of replace_all("(\d\s*)X(\s*\d)", "${1}D${2}") on tokens, in place: the letter X
+ * between digits becomes the digit D; matches do not overlap, as in the regex. New length. */
+static int32_t letter_pass(uint8_t *s, int32_t n, uint32_t letter, uint8_t digit) {
+    int32_t r = 0, w = 0;
+    while (r < n) {
+        int32_t i = r;
+        uint32_t c = decode(s, &i);
+        if (class_of(c) & C_DIGIT) {
+            int32_t j = i;
+            while (j < n && s[j] == ' ') j++;
+            if (j < n) {
+                int32_t k = j;
+                if (decode(s, &k) == letter) {
+                    int32_t m = k;
+                    while (m < n && s[m] == ' ') m++;
+                    if (m < n) {
+                        int32_t e = m;
+                        if (class_of(decode(s, &e)) & C_DIGIT) {
+                            memmove(s + w, s + r, (size_t)(j - r));
+                            w += j - r;
+                            s[w++] = digit;
+                            memmove(s + w, s + k, (size_t)(e - k));
+                            w += e - k;
+                            r = e;
+                            continue;
+                        }
+                    }
+                }
+            }
+        }
+        memmove(s + w, s + r, (size_t)(i - r));
+        w += i - r;
+        r = i;
+    }
+    return w;
+}
+
+/* Every space between two digits removed, in place: what two passes of
+ * replace_all("(\d)\s+(\d)", "${1}${2}") do on single-spaced tokens (the second pass takes the
+ * gaps the first left, whose digit an earlier match had consumed). Sets the digit-run flags of
+ * the result in *runs; returns the new length. */
+static int32_t join_digits(uint8_t *s, int32_t n, uint16_t *runs) {
+    int32_t r = 0, w = 0;
+    int prev_digit = 0, run = 0;
+    uint16_t f = 0;
+    while (r < n) {
+        uint8_t b = s[r];
+        int32_t i = r + 1;
+        int digit;
+        if (b == ' ') {
+            if (prev_digit && r + 1 < n) {
+                uint8_t nb = s[r + 1];
+                int next_digit;
+                if (nb < 0x80) next_digit = (unsigned)(nb - '0') < 10;
+                else if (nb == 0xD0 || nb == 0xD1) next_digit = 0; /* Cyrillic: letters */
+                else { int32_t j = r + 1; next_digit = (class_of(decode(s, &j)) & C_DIGIT) != 0; }
+                if (next_digit) { r++; continue; }
+            }
+            f |= run_flags(run);
+            run = 0;
+            prev_digit = 0;
+            s[w++] = ' ';
+            r++;
+            continue;
+        }
+        if (b < 0x80) digit = (unsigned)(b - '0') < 10;
+        else if (b == 0xD0 || b == 0xD1) { digit = 0; i = r + 2; }
+        else { i = r; digit = (class_of(decode(s, &i)) & C_DIGIT) != 0; }
+        prev_digit = digit;
+        if (digit) run++;
+        else if (run) { f |= run_flags(run); run = 0; }
+        if (w == r) { w = r = i; continue; } /* nothing removed yet: no copy */
+        while (r < i) s[w++] = s[r++];
+    }
+    *runs = (uint16_t)(f | run_flags(run));
+    return w;
+}
+
+#define F_TOKEN_FLAGS (F_RUN10 | F_RUN67 | F_SPREAD9 | (7 << (F_NEEDLES_SHIFT + 1)))
+
+/* The flags that depend on the tokens (digit runs, token needle sets), and their digits. */
+static uint16_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
+    unsigned st = 0, acc = 0;
+    int run = 0, after9 = -1;
+    int32_t d = 0, i = 0;
+    uint16_t f = 0;
+    STEP(tok_ac, st, tok_space, acc);
+    while (i < n) {
+        uint32_t c = decode(s, &i);
+        STEP(tok_ac, st, c < MAP_SIZE ? info[c].tok_sym : 0, acc);
+        if (class_of(c) & C_DIGIT) {
+            d++;
+            run++;
+            if (after9 >= 0) after9++;
+            else if (c == '9') after9 = 0;
+        } else {
+            f |= run_flags(run);
+            run = 0;
+        }
+    }
+    f |= run_flags(run);
+    if (after9 >= 9) f |= F_SPREAD9;
+    STEP(tok_ac, st, tok_space, acc);
+    f |= (uint16_t)((acc & 7) << (F_NEEDLES_SHIFT + 1));
+    *digits = d;
+    return f;
+}
+
+/* Scans rows [0, n); the caller checked that tok can hold 2 * raw bytes + n. */
+static void scan_rows(const Column *title, const Column *desc, int64_t n, int gaps, Out *out) {
+    int64_t pos = 0;
+    out->tok_offsets[0] = 0;
+    for (int64_t r = 0; r < n; r++) {
+        const uint8_t *parts[2];
+        int32_t lens[2];
+        int has[2];
+        has[0] = column_get(title, r, &parts[0], &lens[0]);
+        has[1] = column_get(desc, r, &parts[1], &lens[1]);
+        uint16_t flags = 0;
+        int32_t chars[2] = {0, 0}, letters = 0, upper = 0, digits = 0, excl = 0, norm_digits = 0;
+        int64_t start = pos;
+        if (!has[0] && !has[1]) {
+            flags = F_NULL;
+            goto row_done;
+        }
+        unsigned raw_st = 0, tok_st = 0, raw_acc = 0, tok_acc = 0;
+        STEP(tok_ac, tok_st, tok_space, tok_acc); /* the token automaton reads " " + tokens + " " */
+        int pending = 0;        /* a separator since the last token character */
+        int64_t token_at = pos; /* where the current token starts in tok */
+        int in_token = 0, run = 0, after9 = -1, letter_gap = 0;
+        int prev_kind = 0, touches = 0; /* kind: 1 a Cyrillic letter, 2 a digit, 0 anything else */
+        uint32_t hist = 0;
+        for (int p = 0; p < 2; p++) {
+            if (!has[p]) continue;
+            if (p == 1 && has[0]) { /* the joining space: a separator */
+                STEP(raw_ac, raw_st, raw_space, raw_acc);
+                prev_kind = 0;
+                if (in_token && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
+                in_token = 0;
+                pending = 1;
+            }
+            const uint8_t *s = parts[p];
+            int32_t i = 0, len = lens[p];
+            while (i < len) {
+                uint8_t b = s[i];
+                uint32_t c;
+                int w;
+                if (b < 0x80) { c = b; w = 1; }
+                else if (b < 0xE0) { c = ((uint32_t)(b & 0x1F) << 6) | (s[i + 1] & 0x3F); w = 2; }
+                else if (b < 0xF0) {
+                    c = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+                    w = 3;
+                } else {
+                    c = ((uint32_t)(b & 0x07) << 18) | ((uint32_t)(s[i + 1] & 0x3F) << 12)
+                      | ((uint32_t)(s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
+                    w = 4;
+                }
+                const Info *in = c < MAP_SIZE ? &info[c] : NULL;
+                uint8_t k = in ? in->cls : class_of(c);
+                if (k & C_UNKNOWN) { flags = F_FALLBACK; goto row_done; }
+                chars[p]++;
+                letters += k & C_LETTER;
+                upper += (k & C_UPPER) >> 1;
+                digits += (k & C_DIGIT) >> 2;
+                excl += c == '!';
+                int kind = ((c >= 0x410 && c <= 0x44F) || c == 0x401 || c == 0x451) ? 1 : (k & C_DIGIT) ? 2 : 0;
+                touches += (prev_kind | kind) == 3;
+                prev_kind = kind;
+                STEP_FAST(raw_ac, raw_st, in ? in->raw_sym : 0, raw_acc);
+                if (k & (C_LETTER | C_DIGIT)) {
+                    if (pending) {
+                        flags |= run_flags(run);
+                        run = 0;
+                        if (pos > start) {
+                            out->tok[pos++] = ' ';
+                            STEP(tok_ac, tok_st, tok_space, tok_acc);
+                            hist = (hist << 8) | S_SPACE;
+                        }
+                        pending = 0;
+                    }
+                    if (!in_token) { token_at = pos; in_token = 1; }
+                    uint8_t sym;
+                    if (k & C_DIGIT) {
+                        int gap = gap_before_digit(hist);
+                        if (gap) flags |= F_DIGIT_GAP;
+                        if (gap == 2) letter_gap = 1;
+                        run++;
+                        if (after9 >= 0) after9++;
+                        else if (c == '9') after9 = 0;
+                        sym = S_DIGIT;
+                    } else {
+                        flags |= run_flags(run);
+                        run = 0;
+                        sym = S_OTHER;
+                    }
+                    if (in) {
+                        memcpy(out->tok + pos, in->fold, 2); /* tok has room: see py_scan */
+                        if (in->fold_len == 2 && in->fold[0] == 0xD0 && (in->fold[1] == 0xBE || in->fold[1] == 0xB7))
+                            sym = S_OZ;
+                        pos += in->fold_len;
+                        STEP_FAST(tok_ac, tok_st, in->tok_sym, tok_acc);
+                    } else {
+                        memcpy(out->tok + pos, s + i, (size_t)w);
+                        pos += w;
+                        STEP_FAST(tok_ac, tok_st, 0, tok_acc);
+                    }
+                    hist = (hist << 8) | sym;
+                } else {
+                    if (in_token && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
+                    in_token = 0;
+                    pending = 1;
+                }
+                i += w;
+            }
+        }
+        if (in_token && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
+        flags |= run_flags(run);
+        if (after9 >= 9) flags |= F_SPREAD9;
+        if (touches >= 2) flags |= F_GLUED2;
+        STEP(tok_ac, tok_st, tok_space, tok_acc);
+        flags |= (uint16_t)((raw_acc & 1) << F_NEEDLES_SHIFT);
+        flags |= (uint16_t)((tok_acc & 7) << (F_NEEDLES_SHIFT + 1));
+        norm_digits = digits;
+        if ((gaps == 2 || (gaps == 1 && !(flags & F_NUMBER_WORD))) && (flags & F_DIGIT_GAP)) {
+            /* text_norm of a row without number words: letters standing for digits, then the
+             * spaces between digits, undone as _join_digits(_letters_as_digits(tokens)) does */
+            uint8_t *t = out->tok + start;
+            int32_t m = (int32_t)(pos - start);
+            uint16_t runs;
+            if (letter_gap) { /* rare: the exact regex passes, then every token flag again */
+                m = letter_pass(t, m, 0x43E, '0');
+                m = letter_pass(t, m, 0x437, '3');
+                m = join_digits(t, m, &runs);
+                flags = (uint16_t)((flags & ~F_TOKEN_FLAGS) | token_flags(t, m, &norm_digits));
+            } else { /* joining digits changes only the digit runs (no token needle holds a digit) */
+                m = join_digits(t, m, &runs);
+                flags = (uint16_t)((flags & ~(F_RUN10 | F_RUN67)) | runs);
+            }
+            pos = start + m;
+        }
+    row_done:
+        if (flags & F_FALLBACK) {
+            pos = start;
+            chars[0] = chars[1] = letters = upper = digits = excl = norm_digits = 0;
+        }
+        out->norm_digits[r] = norm_digits;
+        out->tok_offsets[r + 1] = pos;
+        out->title_chars[r] = chars[0];
+        out->description_chars[r] = chars[1];
+        out->letters[r] = letters;
+        out->upper[r] = upper;
+        out->digits[r] = digits;
+        out->exclamations[r] = excl;
+        out->flags[r] = flags;
+    }
+}
+
+static int total_bytes(const Column *c, int64_t n, int64_t *total) {
+    for (int64_t r = 0; r < n; r++) {
+        const uint8_t *s;
+        int32_t len;
+        if (column_get(c, r, &s, &len)) *total += len;
+    }
+    return 0;
+}
+
+/* scan(title_spec, description_spec, n, gaps, tok_offsets, tok, title_chars, description_chars,
+ *      letters, upper, digits, exclamations, norm_digits, flags) -> bytes used in tok
+ * gaps: 1 undoes digit gaps in rows without number words (tok is then their text_norm), 2 in
+ * every row (text whose number words were already written as digits), 0 in none. */
+static PyObject *py_scan(PyObject *self, PyObject *args) {
+    PyObject *tspec, *dspec, *o_off, *o_tok, *o_tc, *o_dc, *o_let, *o_up, *o_dig, *o_ex, *o_nd, *o_fl;
+    long long n;
+    int gaps;
+    if (!tables_ready) { PyErr_SetString(PyExc_RuntimeError, "_textscan.init() was not called"); return NULL; }
+    if (!PyArg_ParseTuple(args, "OOLiOOOOOOOOOO", &tspec, &dspec, &n, &gaps, &o_off, &o_tok, &o_tc, &o_dc, &o_let,
+                          &o_up, &o_dig, &o_ex, &o_nd, &o_fl))
+        return NULL;
+    Column title, desc;
+    Py_buffer b[12];
+    memset(b, 0, sizeof(b));
+    PyObject *result = NULL;
+    memset(&desc, 0, sizeof(desc));
+    if (column_from(tspec, &title) < 0) { column_release(&title); return NULL; }
+    if (column_from(dspec, &desc) < 0) goto done;
+    int64_t raw = 0;
+    total_bytes(&title, n, &raw);
+    total_bytes(&desc, n, &raw);
+    /* folding can turn a one-byte Latin letter into a two-byte Cyrillic one; one joining space */
+    int64_t need = 2 * raw + n + 8; /* + 8: a folded character is copied as two bytes */
+    if (writable(o_off, &b[0], (Py_ssize_t)(8 * (n + 1)), "tok_offsets") < 0) goto done;
+    if (writable(o_tok, &b[1], (Py_ssize_t)need, "tok") < 0) goto done;
+    PyObject *ints[] = {o_tc, o_dc, o_let, o_up, o_dig, o_ex, o_nd};
+    const char *names[] = {"title_chars", "description_chars", "letters", "upper", "digits", "exclamations",
+                           "norm_digits"};
+    for (int k = 0; k < 7; k++)
+        if (writable(ints[k], &b[2 + k], (Py_ssize_t)(4 * n), names[k]) < 0) goto done;
+    if (writable(o_fl, &b[9], (Py_ssize_t)(2 * n), "flags") < 0) goto done;
+    Out out = {b[0].buf, b[1].buf, need, b[2].buf, b[3].buf, b[4].buf, b[5].buf, b[6].buf, b[7].buf, b[8].buf,
+               b[9].buf};
+    Py_BEGIN_ALLOW_THREADS
+    scan_rows(&title, &desc, n, gaps, &out);
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromLongLong(out.tok_offsets[n]);
+done:
+    for (int k = 0; k < 12; k++) if (b[k].obj) PyBuffer_Release(&b[k]);
+    column_release(&title);
+    column_release(&desc);
+    return result;
+}
+
+/* ---- fingerprint text ------------------------------------------------------------------------ */
+/* Lower-cased letters of s (its first max_chars characters; at most keep letters kept; keep < 0:
+ * all). Returns bytes written, or -1 when a character is not covered by the tables. */
+static int64_t letters_of(const uint8_t *s, int32_t len, int64_t max_chars, int64_t keep, uint8_t *o) {
+    int32_t i = 0;
+    int64_t chars = 0, kept = 0, w = 0;
+    while (i < len && (max_chars < 0 || chars < max_chars)) {
+        uint32_t c = decode(s, &i);
+        chars++;
+        if (c < MAP_SIZE) {
+            const FpChar *f = &fp_small[c];
+            if (f->action == FP_UNKNOWN) return -1;
+            if (f->action == FP_KEEP && (keep < 0 || kept < keep)) {
+                memcpy(o + w, f->bytes, 2); /* room: see py_fingerprint_text */
+                w += f->len;
+                kept++;
+            }
+            continue;
+        }
+        if (c >= 0x10000) {
+            uint8_t k = class_of(c);
+            if ((k & C_UNKNOWN) || (k & C_LETTER)) return -1; /* letters beyond the BMP: reference */
+            continue;
+        }
+        uint32_t l = fp_lower[c];
+        if (l == 0xFFFFFFFFu) return -1;
+        if (l) c = l;
+        if (!(class_of(c) & C_LETTER)) continue;
+        if (keep >= 0 && kept >= keep) continue; /* still scan: a later character may be unknown */
+        w += encode(c, o + w);
+        kept++;
+    }
+    return w;
+}
+
+/* fingerprint_text(title_spec, description_spec, n, offsets, data, valid, desc_chars, desc_letters)
+ * -> bytes used. Per row "letters(title)|letters(description[:desc_chars])[:desc_letters]";
+ * valid[r] = 0 when either is null (the fingerprint of the reference is then null), 2 when the
+ * row needs the reference (a character the tables do not cover). */
+static PyObject *py_fingerprint_text(PyObject *self, PyObject *args) {
+    PyObject *tspec, *dspec, *o_off, *o_data, *o_valid;
+    long long n, desc_chars, desc_letters;
+    if (!tables_ready) { PyErr_SetString(PyExc_RuntimeError, "_textscan.init() was not called"); return NULL; }
+    if (!PyArg_ParseTuple(args, "OOLOOOLL", &tspec, &dspec, &n, &o_off, &o_data, &o_valid, &desc_chars,
+                          &desc_letters))
+        return NULL;
+    Column title, desc;
+    Py_buffer b[3];
+    memset(b, 0, sizeof(b));
+    memset(&desc, 0, sizeof(desc));
+    PyObject *result = NULL;
+    if (column_from(tspec, &title) < 0) { column_release(&title); return NULL; }
+    if (column_from(dspec, &desc) < 0) goto done;
+    int64_t tbytes = 0;
+    total_bytes(&title, n, &tbytes);
+    /* lower-casing below U+10000 keeps a character within 3 bytes; ≤ 4 bytes per kept letter */
+    int64_t need = 3 * tbytes + 4 * desc_letters * n + n + 8; /* + 8: a letter is copied as two bytes */
+    if (writable(o_off, &b[0], (Py_ssize_t)(8 * (n + 1)), "offsets") < 0) goto done;
+    if (writable(o_data, &b[1], (Py_ssize_t)need, "data") < 0) goto done;
+    if (writable(o_valid, &b[2], (Py_ssize_t)n, "valid") < 0) goto done;
+    int64_t *off = b[0].buf;
+    uint8_t *data = b[1].buf, *valid = b[2].buf;
+    Py_BEGIN_ALLOW_THREADS
+    int64_t pos = 0;
+    off[0] = 0;
+    for (int64_t r = 0; r < n; r++) {
+        const uint8_t *ts, *ds;
+        int32_t tl, dl;
+        int ht = column_get(&title, r, &ts, &tl), hd = column_get(&desc, r, &ds, &dl);
+        if (!ht || !hd) {
+            valid[r] = 0;
+        } else {
+            int64_t a = letters_of(ts, tl, -1, -1, data + pos);
+            int64_t c = a < 0 ? -1 : letters_of(ds, dl, desc_chars, desc_letters, data + pos + a + 1);
+            if (a < 0 || c < 0) {
+                valid[r] = 2;
+            } else {
+                data[pos + a] = '|';
+                pos += a + 1 + c;
+                valid[r] = 1;
+            }
+        }
+        off[r + 1] = pos;
+    }
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromLongLong(off[n]);
+done:
+    for (int k = 0; k < 3; k++) if (b[k].obj) PyBuffer_Release(&b[k]);
+    column_release(&title);
+    column_release(&desc);
+    return result;
+}
+
+/* ---- init ------------------------------------------------------------------------------------ */
+static int copy_table(PyObject *obj, void *dst, Py_ssize_t bytes, const char *name) {
+    Py_buffer b;
+    if (PyObject_GetBuffer(obj, &b, PyBUF_SIMPLE) < 0) return -1;
+    if (b.len != bytes) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd bytes, expected %zd", name, b.len, bytes);
+        PyBuffer_Release(&b);
+        return -1;
+    }
+    memcpy(dst, b.buf, (size_t)bytes);
+    PyBuffer_Release(&b);
+    return 0;
+}
+
+static int load_automaton(PyObject *o_next, Automaton *ac, const char *name) {
+    Py_buffer nb;
+    if (PyObject_GetBuffer(o_next, &nb, PyBUF_SIMPLE) < 0) return -1;
+    int64_t states = nb.len / (ALPHABET * 2);
+    int ok = states > 0 && states <= 0x1000 && nb.len == states * ALPHABET * 2;
+    if (ok) {
+        ac->states = (int)states;
+        ac->next = malloc((size_t)nb.len);
+        memcpy(ac->next, nb.buf, (size_t)nb.len);
+        for (int64_t k = 0; k < states * ALPHABET; k++)
+            if ((ac->next[k] & 0xFFF) >= states) ok = 0;
+        for (int k = 0; k < ALPHABET; k++) ac->leaves_root[k] = ac->next[k] != 0;
+    }
+    PyBuffer_Release(&nb);
+    if (!ok) PyErr_Format(PyExc_ValueError, "%s: not an automaton (states x %d uint16, at most 4096 states)", name, ALPHABET);
+    return ok ? 0 : -1;
+}
+
+static int utf8_of(uint16_t c, uint8_t *o) {
+    if (c < 0x80) { o[0] = (uint8_t)c; return 1; }
+    o[0] = (uint8_t)(0xC0 | (c >> 6));
+    o[1] = (uint8_t)(0x80 | (c & 0x3F));
+    return 2;
+}
+
+/* init(classes, fold, fp_lower, number_words, raw_next, raw_symbols, tok_next, tok_symbols)
+ * raw_symbols[c]: the raw automaton's symbol for code point c (< U+0800) once lower-cased;
+ * tok_symbols[c]: the token automaton's symbol for c once folded. */
+static PyObject *py_init(PyObject *self, PyObject *args) {
+    PyObject *o_cls, *o_fold, *o_fp, *o_words, *o_rn, *o_rs, *o_tn, *o_ts;
+    if (!PyArg_ParseTuple(args, "OOOOOOOO", &o_cls, &o_fold, &o_fp, &o_words, &o_rn, &o_rs, &o_tn, &o_ts))
+        return NULL;
+    if (tables_ready) { PyErr_SetString(PyExc_RuntimeError, "_textscan.init() may be called once"); return NULL; }
+    static uint16_t fold_map[MAP_SIZE];
+    static uint8_t raw_symbols[MAP_SIZE], tok_symbols[MAP_SIZE];
+    if (copy_table(o_cls, cls, sizeof(cls), "classes") < 0) return NULL;
+    if (copy_table(o_fold, fold_map, sizeof(fold_map), "fold") < 0) return NULL;
+    if (copy_table(o_fp, fp_lower, sizeof(fp_lower), "fp_lower") < 0) return NULL;
+    if (copy_table(o_rs, raw_symbols, sizeof(raw_symbols), "raw_symbols") < 0) return NULL;
+    if (copy_table(o_ts, tok_symbols, sizeof(tok_symbols), "tok_symbols") < 0) return NULL;
+    for (uint16_t c = 0; c < MAP_SIZE; c++) {
+        if (raw_symbols[c] >= ALPHABET || tok_symbols[c] >= ALPHABET) {
+            PyErr_SetString(PyExc_ValueError, "automaton symbol out of range");
+            return NULL;
+        }
+        info[c].cls = cls[c];
+        info[c].fold_len = (uint8_t)utf8_of(fold_map[c] ? fold_map[c] : c, info[c].fold);
+        info[c].raw_sym = raw_symbols[c];
+        info[c].tok_sym = tok_symbols[c];
+    }
+    for (uint32_t c = 0; c < MAP_SIZE; c++) {
+        uint32_t l = fp_lower[c] ? fp_lower[c] : c;
+        FpChar *f = &fp_small[c];
+        if (fp_lower[c] == 0xFFFFFFFFu || l >= MAP_SIZE || (class_of(l) & C_UNKNOWN)) f->action = FP_UNKNOWN;
+        else if (class_of(l) & C_LETTER) { f->action = FP_KEEP; f->len = (uint8_t)utf8_of((uint16_t)l, f->bytes); }
+        else f->action = FP_DROP;
+    }
+    raw_space = raw_symbols[' '];
+    tok_space = tok_symbols[' '];
+    PyObject *seq = PySequence_Fast(o_words, "number words must be a sequence");
+    if (!seq) return NULL;
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
+        char *s;
+        Py_ssize_t len;
+        if (PyBytes_AsStringAndSize(PySequence_Fast_GET_ITEM(seq, k), &s, &len) < 0) { Py_DECREF(seq); return NULL; }
+        if (len == 0) continue;
+        uint64_t h = fnv((const uint8_t *)s, (int)len);
+        unsigned slot = (unsigned)(h & (WORD_SLOTS - 1));
+        while (words[slot]) slot = (slot + 1) & (WORD_SLOTS - 1);
+        words[slot] = malloc((size_t)len);
+        memcpy(words[slot], s, (size_t)len);
+        word_len[slot] = (int)len;
+        if (len < 4) { Py_DECREF(seq); PyErr_SetString(PyExc_ValueError, "number words are longer than 4 bytes"); return NULL; }
+        uint32_t p4;
+        memcpy(&p4, s, 4);
+        unsigned ph = (p4 * 2654435761u) >> 16;
+        word_prefix[ph >> 3] |= (uint8_t)(1 << (ph & 7));
+        if (len < word_min) word_min = (int)len;
+        if (len > word_max) word_max = (int)len;
+    }
+    Py_DECREF(seq);
+    if (load_automaton(o_rn, &raw_ac, "raw automaton") < 0) return NULL;
+    if (load_automaton(o_tn, &tok_ac, "token automaton") < 0) return NULL;
+    tables_ready = 1;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"init", py_init, METH_VARARGS, "Load the Unicode tables, number words and needle sets (once)."},
+    {"scan", py_scan, METH_VARARGS, "Tokenise, count and flag title + description of each row."},
+    {"fingerprint_text", py_fingerprint_text, METH_VARARGS, "Letters of title and description start."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_textscan", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__textscan(void) { return PyModule_Create(&module); }

@@ -1,0 +1,285 @@
+"""The native text kernel (``_textscan.c``): its tables, Arrow buffers in and out, row slices.
+
+``scan_texts`` reads each listing's title and description once and returns the tokenised text,
+the character statistics and prefilter flags (see the ``F_*`` bits) that the Polars code in
+``text.py`` and ``tabular.py`` would otherwise compute in a dozen passes. Rows holding a
+character the kernel's tables do not cover are flagged ``F_FALLBACK``; callers compute those
+rows with the Polars reference, so results never depend on which path ran.
+
+Without a compiled kernel (an install that skipped the build), ``kernel()`` is None and the
+features fall back to the Polars reference everywhere — slower, the same values.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from types import ModuleType
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+__all__ = [
+    "F_NULL", "F_FALLBACK", "F_NUMBER_WORD", "F_DIGIT_GAP", "F_RUN10", "F_RUN67", "F_SPREAD9",
+    "F_CONTACT_HINT", "F_REQUISITE_HINT", "F_CALL_HINT", "F_MESSENGER_HINT", "F_TOKEN_FLAGS", "F_GLUED2",
+    "SCAN_COLUMNS", "kernel", "scan_texts", "fingerprint_texts", "in_slices",
+]  # fmt: skip
+
+log = logging.getLogger(__name__)
+
+# Row flags, as _textscan.c sets them.
+F_NULL = 1  # title and description both null
+F_FALLBACK = 2  # a character outside the tables: compute the row with the Polars reference
+F_NUMBER_WORD = 4  # a token is a spelled-out number ("девятьсот")
+F_DIGIT_GAP = 8  # the tokens hold "\d ?[оз] ?\d" or "\d \d"
+F_RUN10 = 16  # a run of 10+ digits in the tokens
+F_RUN67 = 32  # a run of exactly 6 or 7 digits
+F_SPREAD9 = 64  # a '9' followed later by 9 more digits
+# Needle sets (bit 7 on): one on the lower-cased raw text, then three on " " + tokens + " ".
+F_CONTACT_HINT = 1 << 7
+F_REQUISITE_HINT = 1 << 8
+F_CALL_HINT = 1 << 9
+F_MESSENGER_HINT = 1 << 10
+F_GLUED2 = 1 << 11  # a Cyrillic letter touches a digit in two places or more (raw text)
+
+# Columns of a scan, per row.
+SCAN_COLUMNS = ("__tok", "__title_chars", "__description_chars", "__letters", "__upper", "__digits",
+                "__exclamations", "__norm_digits", "__flags")  # fmt: skip
+_COUNTS = SCAN_COLUMNS[1:8]
+# The flags that describe the tokens (they change when the tokens are rewritten).
+F_TOKEN_FLAGS = F_RUN10 | F_RUN67 | F_SPREAD9 | F_REQUISITE_HINT | F_CALL_HINT | F_MESSENGER_HINT
+
+_C_LETTER, _C_UPPER, _C_DIGIT, _C_UNKNOWN = 1, 2, 4, 8
+_TABLE_SIZE = 0x20000
+_MAP_SIZE = 0x800
+_FP_UNKNOWN = 0xFFFFFFFF
+
+_lock = threading.Lock()
+_kernel: ModuleType | None = None
+_tried = False
+
+
+def _class_table() -> np.ndarray:
+    """Letter / upper-case / digit bits per code point of planes 0-1, as Rust's regex sees them.
+
+    Unassigned code points (in this Python's Unicode version) are 'unknown': a newer Unicode
+    may have assigned them, so rows holding one go to the Polars reference.
+    """
+    table = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+    for cp in range(_TABLE_SIZE):
+        category = unicodedata.category(chr(cp))
+        if category in ("Cn", "Cs"):
+            table[cp] = _C_UNKNOWN
+        elif category[0] == "L":
+            table[cp] = _C_LETTER | (_C_UPPER if category == "Lu" else 0)
+        elif category == "Nd":
+            table[cp] = _C_DIGIT
+    return table
+
+
+def _lower_table() -> np.ndarray:
+    """Unicode lower case per BMP code point (0: unchanged; unknown where it is not one-to-one)."""
+    table = np.zeros(0x10000, dtype=np.uint32)
+    for cp in range(0x10000):
+        ch = chr(cp)
+        if unicodedata.category(ch) in ("Cn", "Cs") or ch == "Σ":  # Σ: final-sigma rule in context
+            table[cp] = _FP_UNKNOWN
+            continue
+        low = ch.lower()
+        if len(low) != 1:
+            table[cp] = _FP_UNKNOWN
+        elif low != ch:
+            table[cp] = ord(low)
+    return table
+
+
+def _char_map(mapping: dict[str, str]) -> np.ndarray:
+    table = np.zeros(_MAP_SIZE, dtype=np.uint16)
+    for key, value in mapping.items():
+        if len(key) != 1 or len(value) != 1 or ord(key) >= _MAP_SIZE or ord(value) >= _MAP_SIZE:
+            raise ValueError(f"character map entry {key!r} -> {value!r} does not fit the kernel's table")
+        table[ord(key)] = ord(value)
+    return table
+
+
+_ALPHABET = 128  # symbols per automaton (_textscan.c ALPHABET); symbol 0: any other character
+
+
+def _automaton(needle_sets: list[list[str]], char_map: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Aho-Corasick over the characters of the needles, as a full transition table.
+
+    Returns (next, symbols): next[state * 128 + symbol] holds the next state in its low 12 bits
+    and, above, the bits k of the needle sets with a needle ending there (or at a suffix);
+    symbols[c] is the symbol of code point c (< U+0800) once ``char_map`` has mapped it.
+    """
+    chars = sorted({ch for needles in needle_sets for needle in needles for ch in needle} | {" "})
+    if len(chars) >= _ALPHABET or any(ord(ch) >= _MAP_SIZE for ch in chars):
+        raise ValueError("needles must use fewer than 128 characters, all below U+0800")
+    symbol = {ch: i + 1 for i, ch in enumerate(chars)}
+    goto: list[dict[int, int]] = [{}]
+    accept = [0]
+    for k, needles in enumerate(needle_sets):
+        for needle in needles:
+            state = 0
+            for ch in needle:
+                child = goto[state].get(symbol[ch])
+                if child is None:
+                    goto.append({})
+                    accept.append(0)
+                    child = goto[state][symbol[ch]] = len(goto) - 1
+                state = child
+            accept[state] |= 1 << k
+    if len(goto) > 0x1000 or len(needle_sets) > 4:
+        raise ValueError("needle sets too large for the kernel's automaton")
+    table = np.zeros((len(goto), _ALPHABET), dtype=np.int64)
+    fail = [0] * len(goto)
+    queue = list(goto[0].values())
+    for sym, child in goto[0].items():
+        table[0, sym] = child
+    for state in queue:  # breadth first: a state's failure link is complete before its children
+        accept[state] |= accept[fail[state]]
+        if state:
+            table[state] = table[fail[state]]
+        for sym, child in goto[state].items():
+            fail[child] = int(table[fail[state], sym]) if state else 0
+            table[state, sym] = child
+            queue.append(child)
+    entries = table | (np.array(accept, dtype=np.int64)[table] << 12)
+    symbols = np.array([symbol.get(char_map.get(chr(c), chr(c)), 0) for c in range(_MAP_SIZE)], dtype=np.uint8)
+    return entries.astype(np.uint16).reshape(-1), symbols
+
+
+def _load() -> ModuleType | None:
+    try:
+        from moderation.features import _textscan
+    except ImportError:
+        log.warning("the native text kernel is not built (pip install -e . builds it); "
+                    "text features use the slower Polars path")
+        return None
+    from moderation.features import text as T
+
+    encode = lambda words: [w.encode() for w in words]  # noqa: E731
+    _textscan.init(
+        _class_table(),
+        _char_map(T._LOWER_FOLD),
+        _lower_table(),
+        encode(T._ALL_NUMBER_WORDS),
+        *_automaton([T._CONTACT_HINTS], T._LOWER),
+        *_automaton([T._REQUISITE_HINTS, T._CALL_HINTS, T._MESSENGER_HINTS], T._LOWER_FOLD),
+    )
+    return _textscan
+
+
+def kernel() -> ModuleType | None:
+    """The initialised kernel module, or None when it is not built."""
+    global _kernel, _tried
+    with _lock:
+        if not _tried:
+            _kernel = _load()
+            _tried = True
+    return _kernel
+
+
+def _spec(series: pl.Series) -> tuple[tuple, pa.Array]:
+    """(views, data buffers, validity, offset) of a string column, read in place; and the array."""
+    array = series.to_arrow(compat_level=pl.CompatLevel.newest())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.type != pa.string_view():
+        array = array.cast(pa.string_view())
+    buffers = array.buffers()
+    return (buffers[1], tuple(buffers[2:]), buffers[0], array.offset), array
+
+
+def _strings(offsets: np.ndarray, data: np.ndarray, used: int, valid: np.ndarray) -> pl.Series:
+    n = len(valid)
+    bitmap = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    array = pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(offsets), pa.py_buffer(data[:used]), bitmap, null_count=int(n - valid.sum()))
+    return pl.from_arrow(array)
+
+
+def _scan_slice(title: pl.Series, description: pl.Series, gaps: int) -> pl.DataFrame:
+    module = kernel()
+    n = len(title)
+    title_spec, title_array = _spec(title)
+    description_spec, description_array = _spec(description)
+    raw_bytes = int(title.str.len_bytes().sum() or 0) + int(description.str.len_bytes().sum() or 0)
+    offsets = np.empty(n + 1, dtype=np.int64)
+    tok = np.empty(2 * raw_bytes + n + 8, dtype=np.uint8)
+    counts = [np.empty(n, dtype=np.int32) for _ in _COUNTS]
+    flags = np.empty(n, dtype=np.uint16)
+    used = module.scan(title_spec, description_spec, n, gaps, offsets, tok, *counts, flags)
+    del title_array, description_array  # the buffers were read in place until here
+    valid = (flags & (F_NULL | F_FALLBACK)) == 0
+    return pl.DataFrame([
+        _strings(offsets, tok, used, valid).alias("__tok"),
+        *[pl.Series(name, values) for name, values in zip(_COUNTS, counts, strict=True)],
+        pl.Series("__flags", flags),
+    ])
+
+
+# Rows per slice when a batch is split across threads (the kernel releases the GIL).
+SLICE_ROWS = 100_000
+
+
+def in_slices(height: int, work) -> list:
+    """``work(offset, length)`` over row slices of ``height`` rows, one per Polars thread."""
+    workers = max(1, min(pl.thread_pool_size(), height // SLICE_ROWS))
+    if workers == 1:
+        return [work(0, height)]
+    bounds = [height * i // workers for i in range(workers + 1)]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda ab: work(ab[0], ab[1] - ab[0]), zip(bounds[:-1], bounds[1:], strict=True)))
+
+
+GAPS_KEPT, GAPS_UNLESS_NUMBER_WORDS, GAPS_UNDONE = 0, 1, 2
+
+
+def scan_texts(title: pl.Series, description: pl.Series, gaps: int = GAPS_UNLESS_NUMBER_WORDS) -> pl.DataFrame | None:
+    """SCAN_COLUMNS for each row of title / description (None without the kernel).
+
+    ``__tok`` is the tokenised text. Digit gaps ("8 912", "9о5") are undone as text_norm undoes
+    them in rows without a spelled-out number (GAPS_UNLESS_NUMBER_WORDS: ``__tok`` is then their
+    text_norm, ``__norm_digits`` its digits), in every row (GAPS_UNDONE: text whose number words
+    are already digits) or in none. ``__tok`` is null on F_NULL and F_FALLBACK rows; the counts
+    of F_FALLBACK rows are 0.
+    """
+    if kernel() is None:
+        return None
+    title, description = title.cast(pl.String), description.cast(pl.String)  # an all-null column may be Null
+    parts = in_slices(len(title), lambda a, n: _scan_slice(title.slice(a, n), description.slice(a, n), gaps))
+    return parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=False)
+
+
+def fingerprint_texts(title: pl.Series, description: pl.Series, description_chars: int,
+                      description_letters: int) -> tuple[pl.Series, np.ndarray] | None:
+    """Per row "letters(lower(title))|letters(lower(description[:chars]))[:letters]".
+
+    Returns the strings (null where title or description is null, or the row needs the
+    reference) and per row 0 / 1 / 2: a null input / computed / needs the reference.
+    """
+    module = kernel()
+    if module is None:
+        return None
+    title, description = title.cast(pl.String), description.cast(pl.String)
+
+    def work(a: int, n: int) -> tuple[pl.Series, np.ndarray]:
+        title_spec, title_array = _spec(title.slice(a, n))
+        description_spec, description_array = _spec(description.slice(a, n))
+        title_bytes = int(title.slice(a, n).str.len_bytes().sum() or 0)
+        offsets = np.empty(n + 1, dtype=np.int64)
+        data = np.empty(3 * title_bytes + 4 * description_letters * n + n + 8, dtype=np.uint8)
+        state = np.empty(n, dtype=np.uint8)
+        used = module.fingerprint_text(title_spec, description_spec, n, offsets, data, state,
+                                       description_chars, description_letters)
+        del title_array, description_array
+        return _strings(offsets, data, used, state == 1), state
+
+    parts = in_slices(len(title), work)
+    if len(parts) == 1:
+        return parts[0]
+    return pl.concat([p[0] for p in parts], rechunk=False), np.concatenate([p[1] for p in parts])

@@ -1,0 +1,113 @@
+"""The native text kernel gives exactly what the Polars reference gives, on any text."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from moderation.features import native, tabular
+from moderation.features import text as T
+
+# Letters (Cyrillic, Latin, look-alikes, ё), digits (also non-ASCII), spaces, punctuation, and
+# characters the kernel leaves to the reference: U+1E030 (a letter since Unicode 15, unassigned
+# in this Python's tables), U+20000 (beyond the kernel's planes), Σ (final-sigma lower case), İ.
+_CHARS = list("абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВЕЁЗОТГСabcegkmopqtxyzABCETGOX0123456789٣ ")
+_CHARS += [" ", "  ", ".", ",", "-", "!", "@", "(", ")", "[", "]", "/", ":", "\n", "\t", "\u00a0", "🔥",
+           "İ", "ß", "Σ", "é", "\u0301", "\U0001e030", "\U00020000", "Ⱥ", "ǅ"]
+_WORDS = ["собака", "СОБАКА", "ТёлЕг", "тг", "ТГ", "Инст", " ник", ".РФ", "WWW", "T.ME", ".Ru", "инн",
+          "р с", "кпп", "см", "кг", "руб", "лет", "7 лет", "89 см", "сот", "девятьсот", "3о5", "8 з 4",
+          "5о5о5", "восемь", "девять", "двадцать", "89123456789", "8 912 345 67 89", "тел 626171", "вотсап",
+          "whatsapp", "@ivan_petrov", "прод98ажей", "9о 1", "1 2 3 4 5"]
+_texts = st.lists(st.one_of(st.sampled_from(_CHARS), st.sampled_from(_WORDS)), max_size=30).map("".join)
+_maybe = st.one_of(st.none(), _texts)
+_rows = st.lists(st.tuples(_maybe, _maybe), min_size=1, max_size=25)
+
+
+def _frame(rows: list[tuple[str | None, str | None]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"title": [r[0] for r in rows], "description": [r[1] for r in rows]},
+        schema={"title": pl.String, "description": pl.String},
+    )
+
+
+def test_the_kernel_is_built_and_loads() -> None:
+    """CI installs with the extension built: a silent fall back to Polars would hide a slow path."""
+    from moderation.features import _textscan  # noqa: F401
+
+    assert native.kernel() is not None
+
+
+@settings(max_examples=400, deadline=None)
+@given(_rows)
+@example([("Звоните 8 9о1 2З4 56 78", None), (None, None), ("", ""), ("тг: ivan_petrov88", "восемь девятьсот")])
+@example([("ΣΑΣ \U0001e030 текст", "8 912 345 67 89")])
+def test_text_features_equal_the_reference(rows) -> None:
+    frame = _frame(rows)
+    assert_frame_equal(T.add_text_features(frame).drop("title", "description"), T.reference_text_features(frame))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_rows)
+def test_text_statistics_equal_the_reference(rows) -> None:
+    frame = _frame(rows)
+    assert_frame_equal(tabular._text_stats(frame, None), tabular._reference_text_stats(frame))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_rows, st.sampled_from(["s1", None]))
+def test_fingerprints_equal_the_expression(rows, seller) -> None:
+    frame = _frame(rows).with_columns(
+        seller_id=pl.lit(seller, dtype=pl.String),
+        listing_id=pl.int_range(pl.len()).cast(pl.String),
+        created_at=pl.lit(None, dtype=pl.Datetime("us")),
+    )
+    found = tabular._native_fingerprints(frame)
+    assert found["fingerprint"].to_list() == frame.select(tabular.listing_fingerprint()).to_series().to_list()
+
+
+def test_a_generated_day_equals_the_reference_in_every_feature() -> None:
+    """Realistic listings (obfuscated phones, spelled-out numbers, reposts), in thread slices."""
+    from moderation.features import add_features, compute_day_stats
+    from moderation.synth.day import generate_day
+
+    listings, _ = generate_day(0, 3000, seed=11)
+    previous, native.SLICE_ROWS = native.SLICE_ROWS, 700
+    try:
+        stats = compute_day_stats(listings)
+        features = add_features(listings, stats)
+    finally:
+        native.SLICE_ROWS = previous
+    texts = listings.select("title", "description")
+    assert_frame_equal(features.select(list(T.TEXT_FEATURES)), T.reference_text_features(texts))
+    assert_frame_equal(features.select(tabular._TEXT_STATS), tabular._reference_text_stats(texts))
+    by_expression = tabular._earlier_copies(listings.lazy(), None, listings.height)  # no DataFrame: Polars
+    assert_frame_equal(stats.earlier_copies.sort("listing_id"), by_expression.sort("listing_id"))
+    assert features["phone_in_text"].sum() > 0 and features["hidden_phone"].sum() > 0
+    assert stats.earlier_copies.height > 0
+
+
+def test_rows_outside_the_tables_are_flagged_and_left_to_the_reference() -> None:
+    frame = _frame([("обычный текст", "8 912 345 67 89"), ("знак \U0001e030", "тг @ivan_petrov")])
+    scanned = native.scan_texts(frame["title"], frame["description"])
+    flags = scanned["__flags"].to_list()
+    assert not flags[0] & native.F_FALLBACK and flags[1] & native.F_FALLBACK
+    assert scanned["__tok"].to_list() == ["обычный текст 89123456789", None]
+    features = T.add_text_features(frame).drop("title", "description")
+    assert_frame_equal(features, T.reference_text_features(frame))
+    # The reference's (newer) Unicode calls U+1E030 a letter: it stays in the text.
+    assert features["text_norm"][1].startswith("знак \U0001e030 тг")
+    assert features["handle_in_text"].to_list() == [False, True]
+
+
+def test_the_kernel_refuses_a_too_small_output_buffer() -> None:
+    frame = _frame([("текст", "описание")])
+    spec, _array = native._spec(frame["title"])
+    small = np.empty(1, dtype=np.uint8)
+    counts = [np.empty(1, dtype=np.int32) for _ in range(7)]
+    with pytest.raises(ValueError, match="tok: buffer of 1 bytes"):
+        native.kernel().scan(spec, spec, 1, True, np.empty(2, dtype=np.int64), small, *counts,
+                             np.empty(1, dtype=np.uint16))
