@@ -154,15 +154,21 @@ def _earlier_copies(lazy: pl.LazyFrame, previous: pl.Series | None, rows: int | 
     """
     native = _native_fingerprints(listings) if listings is not None else None
     found = native if native is not None else _fingerprints(lazy, rows)
-    fingerprints = found.lazy().with_row_index("_order").sort("created_at", "_order", nulls_last=True)
-    earlier_today = pl.int_range(pl.len(), dtype=pl.Int64).over("fingerprint")
+    # Only listings whose fingerprint occurs twice today, or on an earlier day, can have copies
+    # before them: the ordering work runs on those few rows (their order among themselves is
+    # their order in the dump).
     earlier_days = (
-        pl.col("fingerprint").is_in(previous.cast(pl.UInt64).implode()).cast(pl.Int64)
+        pl.col("fingerprint").is_in(previous.cast(pl.UInt64).implode())
         if previous is not None and previous.len()
-        else pl.lit(0, dtype=pl.Int64)
+        else pl.lit(False)
     )
+    candidates = found.filter(pl.col("fingerprint").is_duplicated() | earlier_days)
+    earlier_today = pl.int_range(pl.len(), dtype=pl.Int64).over("fingerprint")
     return (
-        fingerprints.select("listing_id", (earlier_today + earlier_days).alias("earlier_copies"))
+        candidates.lazy()
+        .with_row_index("_order")
+        .sort("created_at", "_order", nulls_last=True)
+        .select("listing_id", (earlier_today + earlier_days.cast(pl.Int64)).alias("earlier_copies"))
         .filter(pl.col("earlier_copies") > 0, pl.col("listing_id").is_not_null())
         .group_by("listing_id")
         .agg(pl.col("earlier_copies").max())
