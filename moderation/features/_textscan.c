@@ -75,6 +75,8 @@ static uint8_t raw_space, tok_space; /* the symbol of ' ' in each alphabet */
 typedef struct {
     uint8_t cls, fold_len, raw_sym, tok_sym;
     uint8_t fold[2];
+    uint8_t kind; /* 1: a Cyrillic letter А-я Ёё, 2: a digit, 0: anything else (glued digits) */
+    uint8_t sym;  /* the digit-gap symbol of the folded character */
 } Info;
 
 static Info info[MAP_SIZE];
@@ -280,44 +282,36 @@ static int32_t letter_pass(uint8_t *s, int32_t n, uint32_t letter, uint8_t digit
     return w;
 }
 
+static inline int digit_at(const uint8_t *s, int32_t i) {
+    uint8_t b = s[i];
+    if (b < 0x80) return (unsigned)(b - '0') < 10;
+    if (b == 0xD0 || b == 0xD1) return 0; /* Cyrillic letters */
+    return (class_of(decode(s, &i)) & C_DIGIT) != 0;
+}
+
+/* Does the character ending just before s + i (i > 0) count as a digit? */
+static inline int digit_before(const uint8_t *s, int32_t i) {
+    int32_t j = i - 1;
+    while (j > 0 && (s[j] & 0xC0) == 0x80) j--; /* back to the character's first byte */
+    return digit_at(s, j);
+}
+
 /* Every space between two digits removed, in place: what two passes of
  * replace_all("(\d)\s+(\d)", "${1}${2}") do on single-spaced tokens (the second pass takes the
- * gaps the first left, whose digit an earlier match had consumed). Sets the digit-run flags of
- * the result in *runs; returns the new length. */
-static int32_t join_digits(uint8_t *s, int32_t n, uint16_t *runs) {
+ * gaps the first left, whose digit an earlier match had consumed). Returns the new length. */
+static int32_t join_digits(uint8_t *s, int32_t n) {
     int32_t r = 0, w = 0;
-    int prev_digit = 0, run = 0;
-    uint16_t f = 0;
     while (r < n) {
-        uint8_t b = s[r];
-        int32_t i = r + 1;
-        int digit;
-        if (b == ' ') {
-            if (prev_digit && r + 1 < n) {
-                uint8_t nb = s[r + 1];
-                int next_digit;
-                if (nb < 0x80) next_digit = (unsigned)(nb - '0') < 10;
-                else if (nb == 0xD0 || nb == 0xD1) next_digit = 0; /* Cyrillic: letters */
-                else { int32_t j = r + 1; next_digit = (class_of(decode(s, &j)) & C_DIGIT) != 0; }
-                if (next_digit) { r++; continue; }
-            }
-            f |= run_flags(run);
-            run = 0;
-            prev_digit = 0;
-            s[w++] = ' ';
-            r++;
-            continue;
-        }
-        if (b < 0x80) digit = (unsigned)(b - '0') < 10;
-        else if (b == 0xD0 || b == 0xD1) { digit = 0; i = r + 2; }
-        else { i = r; digit = (class_of(decode(s, &i)) & C_DIGIT) != 0; }
-        prev_digit = digit;
-        if (digit) run++;
-        else if (run) { f |= run_flags(run); run = 0; }
-        if (w == r) { w = r = i; continue; } /* nothing removed yet: no copy */
-        while (r < i) s[w++] = s[r++];
+        const uint8_t *sp = memchr(s + r, ' ', (size_t)(n - r));
+        int32_t end = sp ? (int32_t)(sp - s) : n; /* the segment [r, end) has no space */
+        /* the space at end stays unless a digit is on both sides (read before anything moves) */
+        int keep = sp && !(end > 0 && end + 1 < n && digit_at(s, end + 1) && digit_before(s, end));
+        if (w != r) memmove(s + w, s + r, (size_t)(end - r));
+        w += end - r;
+        if (!sp) break;
+        if (keep) s[w++] = ' ';
+        r = end + 1;
     }
-    *runs = (uint16_t)(f | run_flags(run));
     return w;
 }
 
@@ -372,7 +366,7 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
         STEP(tok_ac, tok_st, tok_space, tok_acc); /* the token automaton reads " " + tokens + " " */
         int pending = 0;        /* a separator since the last token character */
         int64_t token_at = pos; /* where the current token starts in tok */
-        int in_token = 0, run = 0, after9 = -1, letter_gap = 0;
+        int in_token = 0, run = 0, after9 = -1, letter_gap = 0, prev_digit = 0;
         int prev_kind = 0, touches = 0; /* kind: 1 a Cyrillic letter, 2 a digit, 0 anything else */
         uint32_t hist = 0;
         for (int p = 0; p < 2; p++) {
@@ -380,7 +374,8 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
             if (p == 1 && has[0]) { /* the joining space: a separator */
                 STEP(raw_ac, raw_st, raw_space, raw_acc);
                 prev_kind = 0;
-                if (in_token && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
+                if (in_token && pos - token_at >= word_min && pos - token_at <= word_max
+                    && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
                 in_token = 0;
                 pending = 1;
             }
@@ -408,57 +403,57 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
                 upper += (k & C_UPPER) >> 1;
                 digits += (k & C_DIGIT) >> 2;
                 excl += c == '!';
-                int kind = ((c >= 0x410 && c <= 0x44F) || c == 0x401 || c == 0x451) ? 1 : (k & C_DIGIT) ? 2 : 0;
+                int kind = in ? in->kind : (k & C_DIGIT) ? 2 : 0;
                 touches += (prev_kind | kind) == 3;
                 prev_kind = kind;
                 STEP_FAST(raw_ac, raw_st, in ? in->raw_sym : 0, raw_acc);
                 if (k & (C_LETTER | C_DIGIT)) {
+                    int digit = (k & C_DIGIT) != 0;
                     if (pending) {
-                        flags |= run_flags(run);
-                        run = 0;
+                        /* "\d \d": a gap text_norm joins, so the digit run goes on across it */
+                        if (!(digit && prev_digit)) { if (run) flags |= run_flags(run); run = 0; }
                         if (pos > start) {
                             out->tok[pos++] = ' ';
-                            STEP(tok_ac, tok_st, tok_space, tok_acc);
+                            STEP_FAST(tok_ac, tok_st, tok_space, tok_acc);
                             hist = (hist << 8) | S_SPACE;
                         }
                         pending = 0;
                     }
                     if (!in_token) { token_at = pos; in_token = 1; }
-                    uint8_t sym;
-                    if (k & C_DIGIT) {
+                    if (digit) {
                         int gap = gap_before_digit(hist);
                         if (gap) flags |= F_DIGIT_GAP;
                         if (gap == 2) letter_gap = 1;
                         run++;
                         if (after9 >= 0) after9++;
                         else if (c == '9') after9 = 0;
-                        sym = S_DIGIT;
-                    } else {
+                    } else if (run) {
                         flags |= run_flags(run);
                         run = 0;
-                        sym = S_OTHER;
                     }
+                    prev_digit = digit;
                     if (in) {
                         memcpy(out->tok + pos, in->fold, 2); /* tok has room: see py_scan */
-                        if (in->fold_len == 2 && in->fold[0] == 0xD0 && (in->fold[1] == 0xBE || in->fold[1] == 0xB7))
-                            sym = S_OZ;
                         pos += in->fold_len;
                         STEP_FAST(tok_ac, tok_st, in->tok_sym, tok_acc);
+                        hist = (hist << 8) | in->sym;
                     } else {
                         memcpy(out->tok + pos, s + i, (size_t)w);
                         pos += w;
                         STEP_FAST(tok_ac, tok_st, 0, tok_acc);
+                        hist = (hist << 8) | (digit ? S_DIGIT : S_OTHER);
                     }
-                    hist = (hist << 8) | sym;
                 } else {
-                    if (in_token && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
+                    if (in_token && pos - token_at >= word_min && pos - token_at <= word_max
+                    && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
                     in_token = 0;
                     pending = 1;
                 }
                 i += w;
             }
         }
-        if (in_token && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
+        if (in_token && pos - token_at >= word_min && pos - token_at <= word_max
+                    && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
         flags |= run_flags(run);
         if (after9 >= 9) flags |= F_SPREAD9;
         if (touches >= 2) flags |= F_GLUED2;
@@ -471,15 +466,13 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
              * spaces between digits, undone as _join_digits(_letters_as_digits(tokens)) does */
             uint8_t *t = out->tok + start;
             int32_t m = (int32_t)(pos - start);
-            uint16_t runs;
             if (letter_gap) { /* rare: the exact regex passes, then every token flag again */
                 m = letter_pass(t, m, 0x43E, '0');
                 m = letter_pass(t, m, 0x437, '3');
-                m = join_digits(t, m, &runs);
+                m = join_digits(t, m);
                 flags = (uint16_t)((flags & ~F_TOKEN_FLAGS) | token_flags(t, m, &norm_digits));
-            } else { /* joining digits changes only the digit runs (no token needle holds a digit) */
-                m = join_digits(t, m, &runs);
-                flags = (uint16_t)((flags & ~(F_RUN10 | F_RUN67)) | runs);
+            } else { /* no token needle holds a digit, and the digit runs were counted joined */
+                m = join_digits(t, m);
             }
             pos = start + m;
         }
@@ -512,7 +505,8 @@ static int total_bytes(const Column *c, int64_t n, int64_t *total) {
 /* scan(title_spec, description_spec, n, gaps, tok_offsets, tok, title_chars, description_chars,
  *      letters, upper, digits, exclamations, norm_digits, flags) -> bytes used in tok
  * gaps: 1 undoes digit gaps in rows without number words (tok is then their text_norm), 2 in
- * every row (text whose number words were already written as digits), 0 in none. */
+ * every row (text whose number words were already written as digits). The digit-run flags are
+ * those of the text with its gaps undone either way. */
 static PyObject *py_scan(PyObject *self, PyObject *args) {
     PyObject *tspec, *dspec, *o_off, *o_tok, *o_tc, *o_dc, *o_let, *o_up, *o_dig, *o_ex, *o_nd, *o_fl;
     long long n;
@@ -521,6 +515,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOLiOOOOOOOOOO", &tspec, &dspec, &n, &gaps, &o_off, &o_tok, &o_tc, &o_dc, &o_let,
                           &o_up, &o_dig, &o_ex, &o_nd, &o_fl))
         return NULL;
+    if (gaps != 1 && gaps != 2) { PyErr_SetString(PyExc_ValueError, "gaps must be 1 or 2"); return NULL; }
     Column title, desc;
     Py_buffer b[12];
     memset(b, 0, sizeof(b));
@@ -710,6 +705,9 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
         info[c].fold_len = (uint8_t)utf8_of(fold_map[c] ? fold_map[c] : c, info[c].fold);
         info[c].raw_sym = raw_symbols[c];
         info[c].tok_sym = tok_symbols[c];
+        info[c].kind = ((c >= 0x410 && c <= 0x44F) || c == 0x401 || c == 0x451) ? 1 : (cls[c] & C_DIGIT) ? 2 : 0;
+        uint16_t folded = fold_map[c] ? fold_map[c] : c;
+        info[c].sym = (cls[c] & C_DIGIT) ? S_DIGIT : (folded == 0x43E || folded == 0x437) ? S_OZ : S_OTHER;
     }
     for (uint32_t c = 0; c < MAP_SIZE; c++) {
         uint32_t l = fp_lower[c] ? fp_lower[c] : c;

@@ -236,7 +236,7 @@ def in_slices(height: int, work) -> list:
         return list(pool.map(lambda ab: work(ab[0], ab[1] - ab[0]), zip(bounds[:-1], bounds[1:], strict=True)))
 
 
-GAPS_KEPT, GAPS_UNLESS_NUMBER_WORDS, GAPS_UNDONE = 0, 1, 2
+GAPS_UNLESS_NUMBER_WORDS, GAPS_UNDONE = 1, 2
 
 
 def scan_texts(title: pl.Series, description: pl.Series, gaps: int = GAPS_UNLESS_NUMBER_WORDS) -> pl.DataFrame | None:
@@ -244,8 +244,9 @@ def scan_texts(title: pl.Series, description: pl.Series, gaps: int = GAPS_UNLESS
 
     ``__tok`` is the tokenised text. Digit gaps ("8 912", "9о5") are undone as text_norm undoes
     them in rows without a spelled-out number (GAPS_UNLESS_NUMBER_WORDS: ``__tok`` is then their
-    text_norm, ``__norm_digits`` its digits), in every row (GAPS_UNDONE: text whose number words
-    are already digits) or in none. ``__tok`` is null on F_NULL and F_FALLBACK rows; the counts
+    text_norm, ``__norm_digits`` its digits) or in every row (GAPS_UNDONE: text whose number
+    words are already digits). The digit-run flags always describe the text with its gaps
+    undone. ``__tok`` is null on F_NULL and F_FALLBACK rows; the counts
     of F_FALLBACK rows are 0.
     """
     if kernel() is None:
