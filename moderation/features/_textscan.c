@@ -35,8 +35,11 @@
 #define F_RUN10 16    /* a run of ten or more digits in the tokens */
 #define F_RUN67 32    /* a run of exactly six or seven digits */
 #define F_SPREAD9 64  /* a '9' followed (anywhere later) by nine more digits */
-#define F_GLUED2 2048 /* a Cyrillic letter touches a digit at two places or more ("маши88на") */
-#define F_NEEDLES_SHIFT 7 /* bit F_NEEDLES_SHIFT + k: needle set k found (raw sets, then token sets) */
+#define F_GLUED2 (1 << 13) /* a Cyrillic letter touches a digit at two places or more ("маши88на") */
+#define F_NEEDLES_SHIFT 7 /* bit F_NEEDLES_SHIFT + k: needle set k found (3 raw sets, then 3 token sets) */
+#define RAW_SETS 3
+#define F_AT (1 << 14)     /* an '@' */
+#define F_LATIN4 (1 << 15) /* a Latin identifier: [a-z_] then three of [a-z0-9_], in any case */
 
 #define TABLE_SIZE 0x20000 /* classes for planes 0 and 1; beyond: unknown */
 #define MAP_SIZE 0x800     /* fold / lower maps cover code points below U+0800 */
@@ -53,7 +56,7 @@ static FpChar fp_small[MAP_SIZE];
 static int tables_ready = 0;
 
 /* ---- needle sets: Aho-Corasick automata built in Python, one step per code point --------- */
-/* raw: over the lower-cased text (accept bit 0: a contact hint); tok: over " " + tokens + " "
+/* raw: over the lower-cased text (accept bit k: contact hint set k: e-mail, link, handle); tok: over " " + tokens + " "
  * (accept bit k: token needle set k). Code points are first mapped to the automaton's alphabet
  * (symbol 0: any character no needle holds). A transition entry is the next state in its low
  * 12 bits and the accept bits of that state (its suffixes' included) above. */
@@ -220,7 +223,7 @@ typedef struct {
     uint8_t *tok;          /* capacity tok_cap */
     int64_t tok_cap;
     int32_t *title_chars, *description_chars, *letters, *upper, *digits, *exclamations, *norm_digits;
-    uint16_t *flags;
+    uint32_t *flags;
 } Out;
 
 /* Symbols of the digit-gap history: the last few code points written to the tokens. */
@@ -241,8 +244,8 @@ static inline int gap_before_digit(uint32_t hist) {
             || hist == H4(S_DIGIT, S_SPACE, S_OZ, S_SPACE)) ? 2 : 0;
 }
 
-static inline uint16_t run_flags(int run) {
-    return (uint16_t)((run >= 10 ? F_RUN10 : 0) | (run == 6 || run == 7 ? F_RUN67 : 0));
+static inline uint32_t run_flags(int run) {
+    return (uint32_t)((run >= 10 ? F_RUN10 : 0) | (run == 6 || run == 7 ? F_RUN67 : 0));
 }
 
 /* One pass of replace_all("(\d\s*)X(\s*\d)", "${1}D${2}") on tokens, in place: the letter X
@@ -315,14 +318,14 @@ static int32_t join_digits(uint8_t *s, int32_t n) {
     return w;
 }
 
-#define F_TOKEN_FLAGS (F_RUN10 | F_RUN67 | F_SPREAD9 | (7 << (F_NEEDLES_SHIFT + 1)))
+#define F_TOKEN_FLAGS (F_RUN10 | F_RUN67 | F_SPREAD9 | (7 << (F_NEEDLES_SHIFT + RAW_SETS)))
 
 /* The flags that depend on the tokens (digit runs, token needle sets), and their digits. */
-static uint16_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
+static uint32_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
     unsigned st = 0, acc = 0;
     int run = 0, after9 = -1;
     int32_t d = 0, i = 0;
-    uint16_t f = 0;
+    uint32_t f = 0;
     STEP(tok_ac, st, tok_space, acc);
     while (i < n) {
         uint32_t c = decode(s, &i);
@@ -340,7 +343,7 @@ static uint16_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
     f |= run_flags(run);
     if (after9 >= 9) f |= F_SPREAD9;
     STEP(tok_ac, st, tok_space, acc);
-    f |= (uint16_t)((acc & 7) << (F_NEEDLES_SHIFT + 1));
+    f |= (uint32_t)(acc & 7) << (F_NEEDLES_SHIFT + RAW_SETS);
     *digits = d;
     return f;
 }
@@ -355,7 +358,7 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
         int has[2];
         has[0] = column_get(title, r, &parts[0], &lens[0]);
         has[1] = column_get(desc, r, &parts[1], &lens[1]);
-        uint16_t flags = 0;
+        uint32_t flags = 0;
         int32_t chars[2] = {0, 0}, letters = 0, upper = 0, digits = 0, excl = 0, norm_digits = 0;
         int64_t start = pos;
         if (!has[0] && !has[1]) {
@@ -368,12 +371,14 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
         int64_t token_at = pos; /* where the current token starts in tok */
         int in_token = 0, run = 0, after9 = -1, letter_gap = 0, prev_digit = 0;
         int prev_kind = 0, touches = 0; /* kind: 1 a Cyrillic letter, 2 a digit, 0 anything else */
+        int at = 0, latin = 0, ident = 0;  /* ident: length of the current [a-z_][a-z0-9_]* run */
         uint32_t hist = 0;
         for (int p = 0; p < 2; p++) {
             if (!has[p]) continue;
             if (p == 1 && has[0]) { /* the joining space: a separator */
                 STEP(raw_ac, raw_st, raw_space, raw_acc);
                 prev_kind = 0;
+                ident = 0;
                 if (in_token && pos - token_at >= word_min && pos - token_at <= word_max
                     && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
                 in_token = 0;
@@ -406,6 +411,12 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
                 int kind = in ? in->kind : (k & C_DIGIT) ? 2 : 0;
                 touches += (prev_kind | kind) == 3;
                 prev_kind = kind;
+                if (c < 0x80) {
+                    uint32_t l = c | 0x20; /* ASCII letters in lower case */
+                    if ((l >= 'a' && l <= 'z') || c == '_') { if (++ident > latin) latin = ident; }
+                    else if (c >= '0' && c <= '9') { if (ident) { if (++ident > latin) latin = ident; } }
+                    else { ident = 0; at |= c == '@'; }
+                } else ident = 0;
                 STEP_FAST(raw_ac, raw_st, in ? in->raw_sym : 0, raw_acc);
                 if (k & (C_LETTER | C_DIGIT)) {
                     int digit = (k & C_DIGIT) != 0;
@@ -458,8 +469,10 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
         if (after9 >= 9) flags |= F_SPREAD9;
         if (touches >= 2) flags |= F_GLUED2;
         STEP(tok_ac, tok_st, tok_space, tok_acc);
-        flags |= (uint16_t)((raw_acc & 1) << F_NEEDLES_SHIFT);
-        flags |= (uint16_t)((tok_acc & 7) << (F_NEEDLES_SHIFT + 1));
+        flags |= (uint32_t)(raw_acc & 7) << F_NEEDLES_SHIFT;
+        flags |= (uint32_t)(tok_acc & 7) << (F_NEEDLES_SHIFT + RAW_SETS);
+        if (at) flags |= F_AT;
+        if (latin >= 4) flags |= F_LATIN4;
         norm_digits = digits;
         if ((gaps == 2 || (gaps == 1 && !(flags & F_NUMBER_WORD))) && (flags & F_DIGIT_GAP)) {
             /* text_norm of a row without number words: letters standing for digits, then the
@@ -470,7 +483,7 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
                 m = letter_pass(t, m, 0x43E, '0');
                 m = letter_pass(t, m, 0x437, '3');
                 m = join_digits(t, m);
-                flags = (uint16_t)((flags & ~F_TOKEN_FLAGS) | token_flags(t, m, &norm_digits));
+                flags = (flags & ~(uint32_t)F_TOKEN_FLAGS) | token_flags(t, m, &norm_digits);
             } else { /* no token needle holds a digit, and the digit runs were counted joined */
                 m = join_digits(t, m);
             }
@@ -535,7 +548,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
                            "norm_digits"};
     for (int k = 0; k < 7; k++)
         if (writable(ints[k], &b[2 + k], (Py_ssize_t)(4 * n), names[k]) < 0) goto done;
-    if (writable(o_fl, &b[9], (Py_ssize_t)(2 * n), "flags") < 0) goto done;
+    if (writable(o_fl, &b[9], (Py_ssize_t)(4 * n), "flags") < 0) goto done;
     Out out = {b[0].buf, b[1].buf, need, b[2].buf, b[3].buf, b[4].buf, b[5].buf, b[6].buf, b[7].buf, b[8].buf,
                b[9].buf};
     Py_BEGIN_ALLOW_THREADS

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 __all__ = [
     "F_NULL", "F_FALLBACK", "F_NUMBER_WORD", "F_DIGIT_GAP", "F_RUN10", "F_RUN67", "F_SPREAD9",
-    "F_CONTACT_HINT", "F_REQUISITE_HINT", "F_CALL_HINT", "F_MESSENGER_HINT", "F_TOKEN_FLAGS", "F_GLUED2",
+    "F_EMAIL_HINT", "F_LINK_HINT", "F_HANDLE_HINT", "F_REQUISITE_HINT", "F_CALL_HINT", "F_MESSENGER_HINT", "F_TOKEN_FLAGS", "F_GLUED2", "F_AT", "F_LATIN4",
     "SCAN_COLUMNS", "kernel", "scan_texts", "fingerprint_texts", "in_slices",
 ]  # fmt: skip
 
@@ -38,12 +38,16 @@ F_DIGIT_GAP = 8  # the tokens hold "\d ?[оз] ?\d" or "\d \d"
 F_RUN10 = 16  # a run of 10+ digits in the tokens
 F_RUN67 = 32  # a run of exactly 6 or 7 digits
 F_SPREAD9 = 64  # a '9' followed later by 9 more digits
-# Needle sets (bit 7 on): one on the lower-cased raw text, then three on " " + tokens + " ".
-F_CONTACT_HINT = 1 << 7
-F_REQUISITE_HINT = 1 << 8
-F_CALL_HINT = 1 << 9
-F_MESSENGER_HINT = 1 << 10
-F_GLUED2 = 1 << 11  # a Cyrillic letter touches a digit in two places or more (raw text)
+# Needle sets (bit 7 on): three on the lower-cased raw text, then three on " " + tokens + " ".
+F_EMAIL_HINT = 1 << 7  # a literal _EMAIL_RE cannot match without
+F_LINK_HINT = 1 << 8  # ... _LINK_RE
+F_HANDLE_HINT = 1 << 9  # ... _HANDLE_RE
+F_REQUISITE_HINT = 1 << 10
+F_CALL_HINT = 1 << 11
+F_MESSENGER_HINT = 1 << 12
+F_GLUED2 = 1 << 13  # a Cyrillic letter touches a digit in two places or more (raw text)
+F_AT = 1 << 14  # an '@'
+F_LATIN4 = 1 << 15  # a Latin identifier, [a-z_] then three or more of [a-z0-9_] (any case)
 
 # Columns of a scan, per row.
 SCAN_COLUMNS = ("__tok", "__title_chars", "__description_chars", "__letters", "__upper", "__digits",
@@ -167,7 +171,7 @@ def _load() -> ModuleType | None:
         _char_map(T._LOWER_FOLD),
         _lower_table(),
         encode(T._ALL_NUMBER_WORDS),
-        *_automaton([T._CONTACT_HINTS], T._LOWER),
+        *_automaton([T._EMAIL_HINTS, T._LINK_HINTS, T._HANDLE_HINTS], T._LOWER),
         *_automaton([T._REQUISITE_HINTS, T._CALL_HINTS, T._MESSENGER_HINTS], T._LOWER_FOLD),
     )
     return _textscan
@@ -211,7 +215,7 @@ def _scan_slice(title: pl.Series, description: pl.Series, gaps: int) -> pl.DataF
     offsets = np.empty(n + 1, dtype=np.int64)
     tok = np.empty(2 * raw_bytes + n + 8, dtype=np.uint8)
     counts = [np.empty(n, dtype=np.int32) for _ in _COUNTS]
-    flags = np.empty(n, dtype=np.uint16)
+    flags = np.empty(n, dtype=np.uint32)
     used = module.scan(title_spec, description_spec, n, gaps, offsets, tok, *counts, flags)
     del title_array, description_array  # the buffers were read in place until here
     valid = (flags & (F_NULL | F_FALLBACK)) == 0

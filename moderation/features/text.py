@@ -267,6 +267,13 @@ def _raw_spellings(hint: str) -> list[str]:
 
 
 _RAW_CONTACT_HINTS = sorted({s for hint in _CONTACT_HINTS for s in _raw_spellings(hint)})
+# Per regex, literals (on the lower-cased text) without which it cannot match: the kernel flags
+# the rows holding one, so each regex runs on its own few rows.
+_EMAIL_HINTS = ["@", "(at)", "[at]", "собака"]
+_LINK_TLDS = ("ru", "com", "net", "org", "su", "info", "me", "io", "biz", "pro", "site", "online", "shop",
+              "store", "by", "kz", "ua")
+_LINK_HINTS = ["http", "www.", ".рф", *(f".{tld}" for tld in _LINK_TLDS)]
+_HANDLE_HINTS = ["@", "тг", "tg", "телеграм", "telegram", "инст", "insta", "ник"]
 # Literals without which _MESSENGER_RE cannot match (on text_norm): the long names themselves,
 # the short ones with the space that must border them.
 _MESSENGER_HINTS = sorted(
@@ -386,18 +393,23 @@ def _features_from_scan(texts: pl.DataFrame, scanned: pl.DataFrame) -> pl.DataFr
                                   gaps=native.GAPS_UNDONE)
         norm = again["__tok"]
         old = frame["__flags"].gather(worded)
-        flags = (old & (0xFFFF ^ native.F_TOKEN_FLAGS)) | (again["__flags"] & native.F_TOKEN_FLAGS)
+        flags = (old & (0xFFFFFFFF ^ native.F_TOKEN_FLAGS)) | (again["__flags"] & native.F_TOKEN_FLAGS)
         frame = _scatter(frame, worded, pl.DataFrame([norm, again["__norm_digits"], flags]))
     tok = pl.col("__tok")
     low = _raw_text().str.replace_many(_LOWER)
-    hinted = _on_rows(frame, [_flag(native.F_CONTACT_HINT)], [
-        low.str.contains(_EMAIL_RE).alias("email_in_text"),
-        low.str.contains(_LINK_RE).alias("link_in_text"),
-        low.str.contains(_HANDLE_RE).alias("handle_in_text"),
+    # A handle is "@name", or a keyword then a Latin name ("тг ivan_88"): either needs an '@'
+    # or a Latin identifier besides its keyword.
+    handle = _flag(native.F_HANDLE_HINT) & (_flag(native.F_AT) | _flag(native.F_LATIN4))
+    hinted = pl.DataFrame([
+        _on_rows(frame, [mask], [low.str.contains(pattern).alias(name)])[name]
+        for mask, pattern, name in [(_flag(native.F_EMAIL_HINT), _EMAIL_RE, "email_in_text"),
+                                    (_flag(native.F_LINK_HINT), _LINK_RE, "link_in_text"),
+                                    (handle, _HANDLE_RE, "handle_in_text")]
     ])
     # Requisites ("инн 7701234567") are numbers, never contacts: gone before any phone search.
-    requisites = _on_rows(frame, [_flag(native.F_REQUISITE_HINT)], [tok.str.replace_all(_REQUISITES_RE, "")])
-    frame = frame.with_columns(requisites["__tok"].fill_null(frame["__tok"]).alias("__unlisted"))
+    rows = frame.select(_flag(native.F_REQUISITE_HINT)).to_series().arg_true()
+    without = frame[rows].select(tok.str.replace_all(_REQUISITES_RE, ""))["__tok"]
+    frame = frame.with_columns(frame["__tok"].scatter(rows, without).alias("__unlisted"))
     unlisted = pl.col("__unlisted")
     phone = unlisted.str.extract(_PHONE_RE, 1)
     phones = _on_rows(frame, [_flag(native.F_RUN10)], [

@@ -110,4 +110,4 @@ def test_the_kernel_refuses_a_too_small_output_buffer() -> None:
     counts = [np.empty(1, dtype=np.int32) for _ in range(7)]
     with pytest.raises(ValueError, match="tok: buffer of 1 bytes"):
         native.kernel().scan(spec, spec, 1, True, np.empty(2, dtype=np.int64), small, *counts,
-                             np.empty(1, dtype=np.uint16))
+                             np.empty(1, dtype=np.uint32))
