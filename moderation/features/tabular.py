@@ -145,6 +145,26 @@ def _native_fingerprints(listings: pl.DataFrame) -> pl.DataFrame | None:
     return fingerprints
 
 
+# Rows read at a time when fingerprinting a lazy scan (a day of millions stays out of memory).
+_SCAN_ROWS = 500_000
+
+
+def _native_fingerprints_scan(lazy: pl.LazyFrame) -> pl.DataFrame | None:
+    """``_native_fingerprints`` of a lazy scan, read in slices of ``_SCAN_ROWS`` rows."""
+    from moderation.features import native
+
+    if native.kernel() is None:
+        return None
+    columns = lazy.select(*_FINGERPRINT_COLUMNS)
+    parts, offset = [], 0
+    while True:
+        part = columns.slice(offset, _SCAN_ROWS).collect()
+        parts.append(_native_fingerprints(part))
+        offset += part.height
+        if part.height < _SCAN_ROWS:
+            return pl.concat(parts, rechunk=False)
+
+
 def _earlier_copies(lazy: pl.LazyFrame, previous: pl.Series | None, rows: int | None = None,
                     listings: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per listing, the number of same-fingerprint listings before it (by time, then file order).
@@ -152,8 +172,9 @@ def _earlier_copies(lazy: pl.LazyFrame, previous: pl.Series | None, rows: int | 
     ``created_at`` orders as itself or as its text (the lazy path of ``score_day`` reads it as
     text): ISO text sorts in time order, so both give the same order.
     """
-    native = _native_fingerprints(listings) if listings is not None else None
-    found = native if native is not None else _fingerprints(lazy, rows)
+    found = _native_fingerprints(listings) if listings is not None else _native_fingerprints_scan(lazy)
+    if found is None:  # no native kernel
+        found = _fingerprints(lazy, rows)
     # Only listings whose fingerprint occurs twice today, or on an earlier day, can have copies
     # before them: the ordering work runs on those few rows (their order among themselves is
     # their order in the dump).

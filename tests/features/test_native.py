@@ -111,3 +111,19 @@ def test_the_kernel_refuses_a_too_small_output_buffer() -> None:
     with pytest.raises(ValueError, match="tok: buffer of 1 bytes"):
         native.kernel().scan(spec, spec, 1, True, np.empty(2, dtype=np.int64), small, *counts,
                              np.empty(1, dtype=np.uint32))
+
+
+def test_a_lazy_scan_is_fingerprinted_in_slices_with_the_same_copies(monkeypatch, tmp_path) -> None:
+    """score_day hands compute_day_stats a lazy scan (created_at as text): read in slices, same result."""
+    from moderation.features import compute_day_stats
+    from moderation.synth.day import generate_day
+
+    listings, _ = generate_day(0, 2500, seed=12)
+    listings.write_parquet(tmp_path / "day.parquet")
+    monkeypatch.setattr(tabular, "_SCAN_ROWS", 700)  # 4 slices, the last one short
+    scan = pl.scan_parquet(tmp_path / "day.parquet").with_columns(pl.col("created_at").cast(pl.String))
+    lazy = compute_day_stats(scan).earlier_copies.sort("listing_id")
+    assert lazy.height > 0
+    assert_frame_equal(lazy, compute_day_stats(listings).earlier_copies.sort("listing_id"))
+    by_expression = tabular._fingerprints(scan, None)
+    assert tabular._native_fingerprints_scan(scan)["fingerprint"].to_list() == by_expression["fingerprint"].to_list()
