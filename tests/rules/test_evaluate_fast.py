@@ -77,44 +77,67 @@ TEXTS = [
     None, "", "кот", "белый пес", "мой белый пес тут", "котик", "скот", "зебра", "купить дешево скидка",
     "скидка купить", "пробег птс владелец", "птс", "рыба", "меф", "мефедрон", "продам меф недорого",
     "белый пес кот зебра", "зебры", "котрыб", "купить кот купить", "пес белый",
+    "лиса и волк", "лиса сова", "волк", "сова", "еж лиса волк сова", "ежевика", "сова кот",
 ]
 
 
-@pytest.fixture
-def phrase_rules(make_rules, rule_yaml):
-    """Whole words, phrases, a phrase in two lists, negations, NULL turned true, regexes, two fields."""
-    return load_ruleset(make_rules({
-        "lists/l.txt": "кот\nбелый пес\nрыб\n",
-        "lists/m.txt": "меф\nзебра\nбелый пес\n",
-        "word.yaml": rule_yaml("word", "contains_word(text_norm, @l)", reason="spam",
-                               match='{text_norm: "мой белый пес тут"}', no_match='{text_norm: "котик"}'),
-        "any_not.yaml": rule_yaml("any_not", "contains_any(text_norm, @m) AND NOT contains_any(text_norm, @l)",
-                                  action="review", reason="price_bait",
-                                  match='{text_norm: "мефедрон"}', no_match='{text_norm: "зебра кот"}'),
-        "same_call.yaml": rule_yaml("same_call", "contains_any(text_norm, @m)", action="flag",
-                                    reason="duplicate", match='{text_norm: "зебра бежит"}', no_match='{text_norm: "кот"}'),
-        "null_true.yaml": rule_yaml("null_true", "coalesce(contains_word(text_norm, @m), TRUE)",
-                                    action="approve", reason="ok", status="shadow",
-                                    match='{text_norm: null}', no_match='{text_norm: "мефедрон"}'),
-        "regex.yaml": rule_yaml("regex", "regexp_like(text_norm, '(купить|птс).*(купить|владелец)') "
-                                         "OR regexp_like(title, '(кот|пес)')", reason="spam",
-                                match='{text_norm: "птс и владелец"}', no_match='{text_norm: "птс"}'),
-        "neg.yaml": rule_yaml("neg", "NOT contains_word(text_norm, @m) AND photo_count > 0",
-                              action="review", reason="spam", status="shadow",
-                              match='{text_norm: "мефедрон", photo_count: 1}',
-                              no_match='{text_norm: "меф", photo_count: 1}'),
-    }))
+LISTS = {"l": "кот\nбелый пес\nрыб\n", "m": "меф\nзебра\nбелый пес\n", "p": "лиса\nволк\n", "q": "сова\nеж\n"}
+
+# id -> (condition, options): whole words, phrases, a phrase in two lists, negations, NULL turned
+# true, regexes, two fields.
+PHRASE_RULES = {
+    "word": ("contains_word(text_norm, @l)",
+             {"match": '{text_norm: "мой белый пес тут"}', "no_match": '{text_norm: "котик"}'}),
+    "any_not": ("contains_any(text_norm, @m) AND NOT contains_any(text_norm, @l)",
+                {"action": "review", "reason": "price_bait", "match": '{text_norm: "мефедрон"}',
+                 "no_match": '{text_norm: "зебра кот"}'}),
+    "same_call": ("contains_any(text_norm, @m)", {"action": "flag", "reason": "duplicate",
+                                                  "match": '{text_norm: "зебра бежит"}', "no_match": '{text_norm: "кот"}'}),
+    "null_true": ("coalesce(contains_word(text_norm, @m), TRUE)",
+                  {"action": "approve", "reason": "ok", "status": "shadow", "match": "{text_norm: null}",
+                   "no_match": '{text_norm: "мефедрон"}'}),
+    "regex": ("regexp_like(text_norm, '(купить|птс).*(купить|владелец)') OR regexp_like(title, '(кот|пес)')",
+              {"match": '{text_norm: "птс и владелец"}', "no_match": '{text_norm: "птс"}'}),
+    "neg": ("NOT contains_word(text_norm, @m) AND photo_count > 0",
+            {"action": "review", "status": "shadow", "match": '{text_norm: "мефедрон", photo_count: 1}',
+             "no_match": '{text_norm: "меф", photo_count: 1}'}),
+    # Two calls that only matter together: neither is searched before the other is known.
+    "both": ("contains_any(text_norm, @p) AND contains_word(text_norm, @q)",
+             {"action": "flag", "match": '{text_norm: "лиса сова"}', "no_match": '{text_norm: "лиса"}'}),
+    # A NULL title turns the coalesce TRUE: then the text call alone decides.
+    "title_null": ("coalesce(regexp_like(title, '(кот|пес)'), TRUE) AND contains_any(text_norm, @q)",
+                   {"status": "shadow", "match": '{text_norm: "сова", title: "кот"}',
+                    "no_match": '{text_norm: "сова", title: "дом"}'}),
+}
+TEXTS = [
+    None, "", "кот", "белый пес", "мой белый пес тут", "котик", "скот", "зебра", "купить дешево скидка",
+    "скидка купить", "пробег птс владелец", "птс", "рыба", "меф", "мефедрон", "продам меф недорого",
+    "белый пес кот зебра", "зебры", "котрыб", "купить кот купить", "пес белый",
+    "лиса и волк", "лиса сова", "волк", "сова", "еж лиса волк сова", "ежевика", "сова кот", "волк еж", "еж",
+]
 
 
-def test_phrase_calls_equal_the_reference(phrase_rules) -> None:
+@pytest.mark.parametrize("which", ["all", *PHRASE_RULES])
+def test_phrase_calls_equal_the_reference(which, make_rules, rule_yaml) -> None:
+    """Each rule alone (so that no other rule's search covers for it) and all together."""
+    ids = list(PHRASE_RULES) if which == "all" else [which]
+    files = {f"lists/{name}.txt": text for name, text in LISTS.items()}
+    for rule_id in ids:
+        condition, options = PHRASE_RULES[rule_id]
+        files[f"{rule_id}.yaml"] = rule_yaml(rule_id, condition.replace('"', '\\"'), **options)
+    ruleset = load_ruleset(make_rules(files))
     n = len(TEXTS)
+    titles = [None if i % 3 == 0 else ("дом" if i % 3 == 1 else t) for i, t in enumerate(reversed(TEXTS))]
     frame = complete_fields(pl.DataFrame({
-        "text_norm": TEXTS, "title": list(reversed(TEXTS)),
-        "photo_count": [i % 3 if i % 5 else None for i in range(n)],
-    }, schema_overrides={"text_norm": pl.String, "title": pl.String, "photo_count": pl.Int64}), phrase_rules.fields)
-    got, want = evaluate(phrase_rules, frame), reference(phrase_rules, frame)
+        "text_norm": TEXTS, "title": titles, "photo_count": [i % 3 if i % 5 else None for i in range(n)],
+    }, schema_overrides={"text_norm": pl.String, "title": pl.String, "photo_count": pl.Int64}), ruleset.fields)
+    got, want = evaluate(ruleset, frame), reference(ruleset, frame)
     assert got.equals(want)
-    assert want["rule_hits"].list.len().sum() > 10 and want["shadow_hits"].list.len().sum() > 5
+    hits = want["rule_hits"].list.len() + want["shadow_hits"].list.len()
+    assert hits.sum() > 0 and (hits == 0).any()  # each rule hits somewhere, and not everywhere
+    if which == "all":
+        hit = set(want["rule_hits"].explode().drop_nulls()) | set(want["shadow_hits"].explode().drop_nulls())
+        assert hit == set(PHRASE_RULES)
 
 
 def test_any_literal_equals_contains_any() -> None:
