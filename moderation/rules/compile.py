@@ -105,10 +105,6 @@ class Compiled:
     # (NULL -> false as ``expr``). None when the condition has no such call.
     calls: tuple[NeedleCall, ...] = ()
     expr_with_calls: pl.Expr | None = None
-    # ``expr`` with the calls fixed: entry ``i`` has call ``j`` TRUE where bit ``j`` of ``i`` is
-    # set, else FALSE (2 ** len(calls) entries; none when more than MAX_VARIANT_CALLS calls).
-    # evaluate() learns from them where a call cannot change the outcome and skips its search.
-    call_variants: tuple[pl.Expr, ...] = ()
 
 
 def polars_dtype(type_name: str) -> pl.DataType:
@@ -357,7 +353,8 @@ def with_call_columns(sql: str) -> tuple[str, list[NeedleCall]]:
     calls: dict[str, NeedleCall] = {}
 
     def replace(m: re.Match[str], name: str, pattern: str, literals: list[str]) -> str:
-        column = _call_name(name, pattern)
+        digest = hashlib.sha1(f"{name}\0{pattern}".encode()).hexdigest()[:20]
+        column = f"__needle_call_{digest}"
         if column not in calls:
             calls[column] = NeedleCall(
                 name=column, field=name, literals=frozenset(literals),
@@ -367,29 +364,6 @@ def with_call_columns(sql: str) -> tuple[str, list[NeedleCall]]:
         return f'"{column}"'
 
     return _literal_calls(sql, replace), list(calls.values())
-
-
-MAX_VARIANT_CALLS = 4
-
-
-def call_variants(sql: str, calls: list[NeedleCall]) -> tuple[pl.Expr, ...]:
-    """``sql`` with its needle calls fixed to every combination of TRUE / FALSE (see
-    ``Compiled.call_variants``); NULL -> false."""
-    if not calls or len(calls) > MAX_VARIANT_CALLS:
-        return ()
-    index = {c.name: j for j, c in enumerate(calls)}
-    out = []
-    for assignment in range(1 << len(calls)):
-        def replace(m: re.Match[str], name: str, pattern: str, literals: list[str]) -> str:
-            column = _call_name(name, pattern)
-            return "TRUE" if assignment >> index[column] & 1 else "FALSE"
-
-        out.append(pl.sql_expr(_padded_words(_literal_calls(sql, replace))).fill_null(False))
-    return tuple(out)
-
-
-def _call_name(field_name: str, pattern: str) -> str:
-    return "__needle_call_" + hashlib.sha1(f"{field_name}\0{pattern}".encode()).hexdigest()[:20]
 
 
 def _did_you_mean(name: str, known, prefix: str = "") -> str | None:
@@ -462,7 +436,7 @@ def compile_condition(
     with_calls = pl.sql_expr(_padded_words(columns)).fill_null(False) if calls else None
     return Compiled(sql=sql, expr=expr.fill_null(False), fields=used,
                     needles={f: frozenset(n) for f, n in needles.items()}, expr_without_needles=absent,
-                    calls=tuple(calls), expr_with_calls=with_calls, call_variants=call_variants(sql, calls))
+                    calls=tuple(calls), expr_with_calls=with_calls)
 
 
 def to_duckdb(sql: str) -> str:
