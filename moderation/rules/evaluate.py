@@ -205,7 +205,7 @@ def _hit_codes(features: pl.DataFrame, chunks: list[tuple[Rule, ...]], keys: lis
     calls = {c.name: c for r in rules for c in r.compiled.calls}
     exprs = {r.id: r.compiled.expr_with_calls if r.compiled.calls else r.compiled.expr for r in rules}
     needed = sorted({f for r in rules for f in r.compiled.fields})
-    narrow = features.select(needed).rechunk()  # (columns chunked unlike the masks cost a copy per use)
+    narrow = features.select(needed)
     columns: list[pl.Expr] = []
     if calls:
         users: dict[str, list[Rule]] = {}
