@@ -57,10 +57,19 @@ def generated_day() -> pl.DataFrame:
     return add_features(listings, compute_day_stats(listings))
 
 
-@pytest.mark.parametrize("slice_rows", [100_000, 900])
+SMALL_LIMITS = {
+    "plain": {},
+    "slices": {"_SLICE_ROWS": 900},  # row slices computed in parallel
+    # several hit codes and call masks; the contains_any fallback of a regex over the size limit
+    "small": {"_CHUNK": 5, "_MASK_BITS": 3, "_dfa_pattern": lambda literals: None},
+}
+
+
+@pytest.mark.parametrize("limits", list(SMALL_LIMITS))
 def test_shipped_rules_equal_the_reference_on_a_generated_day_with_nulls(generated_day, monkeypatch,
-                                                                        slice_rows) -> None:
-    monkeypatch.setattr(EVALUATE, "_SLICE_ROWS", slice_rows)  # 900: row slices in parallel
+                                                                        limits) -> None:
+    for name, value in SMALL_LIMITS[limits].items():
+        monkeypatch.setattr(EVALUATE, name, value)
     ruleset = load_ruleset(SHIPPED_RULES)
     for frame in (generated_day, _with_nulls(generated_day, seed=5)):
         frame = complete_fields(frame, ruleset.fields)
@@ -117,9 +126,13 @@ TEXTS = [
 ]
 
 
-@pytest.mark.parametrize("which", ["all", *PHRASE_RULES])
-def test_phrase_calls_equal_the_reference(which, make_rules, rule_yaml) -> None:
+@pytest.mark.parametrize("which", ["all", "all/small", *PHRASE_RULES])
+def test_phrase_calls_equal_the_reference(which, make_rules, rule_yaml, monkeypatch) -> None:
     """Each rule alone (so that no other rule's search covers for it) and all together."""
+    if which == "all/small":
+        which = "all"
+        for name, value in SMALL_LIMITS["small"].items():
+            monkeypatch.setattr(EVALUATE, name, value)
     ids = list(PHRASE_RULES) if which == "all" else [which]
     files = {f"lists/{name}.txt": text for name, text in LISTS.items()}
     for rule_id in ids:
