@@ -1,7 +1,10 @@
-"""Evaluating a ruleset over a feature batch: one vectorised pass, NULL never matches.
+"""Evaluating a ruleset over a feature batch: vectorised, NULL never matches.
 
-All conditions are computed in one ``select`` (Polars runs them in parallel); the list columns
-come from a small table keyed by the combination of rules that hit — no per-row Python.
+The phrase searches of all conditions (``Compiled.calls``) are done together, once per text
+field (``_call_columns``); then all conditions are computed in one ``select`` over the call
+results (Polars runs them in parallel); the list columns come from a small table keyed by the
+combination of rules that hit — no per-row Python. ``rule_matches`` is the plain reference:
+every compiled condition over every row.
 """
 
 from __future__ import annotations
@@ -143,11 +146,14 @@ def _call_columns(narrow: pl.DataFrame, calls: list[NeedleCall], users: dict[str
                   ) -> tuple[pl.DataFrame, list[pl.Expr]]:
     """The value of every needle call on every row (see ``NeedleCall``), text searched once.
 
-    Per text field: one pass finds the rows containing any literal of any call; on those rows
-    one Aho-Corasick pass lists every literal that occurs, folded into a bit mask of the calls
-    owning them; a call is then true where one of its literals occurs, or — when its pattern is
-    more than the literals (whole words, a regex) — where its regex matches, run on those rows
-    only. Returns the masks (UInt64 columns) and one expression per call reading them."""
+    Per text field: one DFA pass finds the rows containing any literal of any call (a quarter
+    of a day's rows); on those rows one Aho-Corasick pass lists every literal that occurs,
+    folded into a bit mask of the calls owning them; a call is then true where one of its
+    literals occurs, or — when its pattern is more than the literals (whole words, a regex) —
+    where its regex matches, run on those rows only, and of those only where the call can change
+    a condition (``_matters``; elsewhere its value is irrelevant and reads false). Returns the
+    masks (UInt64 columns, NULL where the field is NULL) and one expression per call reading
+    them. (``users``: the rules using each call.)"""
     by_field: dict[str, list[NeedleCall]] = {}
     for call in calls:
         by_field.setdefault(call.field, []).append(call)
@@ -220,10 +226,11 @@ def _hit_codes(features: pl.DataFrame, chunks: list[tuple[Rule, ...]], keys: lis
 def evaluate(ruleset: Ruleset, features: pl.DataFrame) -> pl.DataFrame:
     """Per listing: active and shadow hits, the rule action and its reasons (HITS_SCHEMA).
 
-    All conditions run in one ``select`` (Polars evaluates them in parallel). Each row's hits are
-    then packed into an integer code (bit i = rule i hit); a day has only a few hundred distinct
-    codes, so the list columns are built once per distinct code and joined back — the same result
-    as ``concat_list`` per row at a fraction of the cost. NULL conditions count as false.
+    Phrase searches are done once for all rules (``_hit_codes``), then all conditions run in one
+    ``select``. Each row's hits are packed into an integer code (bit i = rule i hit); a day has
+    only a few hundred distinct codes, so the list columns are built once per distinct code and
+    joined back — the same result as ``concat_list`` per row at a fraction of the cost. NULL
+    conditions count as false. The same result as ``rule_matches`` row by row (the tests check).
     """
     active, shadow = ruleset.active, ruleset.shadow
     rules = active + shadow
