@@ -88,6 +88,12 @@ static Info info[MAP_SIZE];
 #define WORD_SLOTS 1024
 static uint8_t *words[WORD_SLOTS];
 static int word_len[WORD_SLOTS];
+/* What a number word is written as: its digits, then MARK_H after hundreds ("девятьсот" -> "9H",
+ * "сот" -> "H") and MARK_T after tens ("двадцать" -> "2T"), as _NUMBER_WORDS in text.py has it. */
+#define MARK_H 0x01
+#define MARK_T 0x02
+static uint8_t word_repl[WORD_SLOTS][4];
+static int word_repl_len[WORD_SLOTS];
 static int word_min = 1 << 30, word_max = 0;
 static uint8_t word_prefix[65536 / 8]; /* hashed first four bytes of the words */
 
@@ -97,19 +103,20 @@ static inline uint64_t fnv(const uint8_t *s, int n) {
     return h;
 }
 
-static int is_number_word(const uint8_t *s, int n) {
-    if (n < word_min || n > word_max) return 0;
+/* The slot of the number word s[0..n), or -1. */
+static int number_word(const uint8_t *s, int n) {
+    if (n < word_min || n > word_max) return -1;
     uint32_t p4;
     memcpy(&p4, s, 4); /* every word is longer than four bytes (checked in init) */
     unsigned ph = (p4 * 2654435761u) >> 16;
-    if (!(word_prefix[ph >> 3] >> (ph & 7) & 1)) return 0;
+    if (!(word_prefix[ph >> 3] >> (ph & 7) & 1)) return -1;
     uint64_t h = fnv(s, n);
     for (unsigned k = 0; k < WORD_SLOTS; k++) {
         unsigned slot = (unsigned)((h + k) & (WORD_SLOTS - 1));
-        if (!words[slot]) return 0;
-        if (word_len[slot] == n && memcmp(words[slot], s, (size_t)n) == 0) return 1;
+        if (!words[slot]) return -1;
+        if (word_len[slot] == n && memcmp(words[slot], s, (size_t)n) == 0) return (int)slot;
     }
-    return 0;
+    return -1;
 }
 
 /* ---- UTF-8 ------------------------------------------------------------------------------- */
@@ -348,9 +355,141 @@ static uint32_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
     return f;
 }
 
+/* At a token's end: a number word is written as its digits and marker (the text only shrinks). */
+#define END_TOKEN() do {                                                                         \
+        if (in_token && pos - token_at >= word_min && pos - token_at <= word_max) {              \
+            int slot_ = number_word(out->tok + token_at, (int)(pos - token_at));                 \
+            if (slot_ >= 0) {                                                                    \
+                flags |= F_NUMBER_WORD;                                                          \
+                memcpy(out->tok + token_at, word_repl[slot_], (size_t)word_repl_len[slot_]);    \
+                pos = token_at + word_repl_len[slot_];                                           \
+            }                                                                                    \
+        }                                                                                        \
+    } while (0)
+
+/* ---- spelled-out numbers ---------------------------------------------------------------- */
+typedef struct { int32_t at, len; } Span;
+
+/* Scratch for compose_numbers, kept across the rows of one scan call. */
+typedef struct {
+    Span *spans[2];
+    uint8_t *arena[2];
+    int64_t span_cap, arena_cap;
+} Work;
+
+static int work_fit(Work *w, int64_t spans, int64_t bytes) {
+    if (spans > w->span_cap) {
+        int64_t cap = spans * 2 + 16;
+        for (int k = 0; k < 2; k++) {
+            Span *p = realloc(w->spans[k], (size_t)cap * sizeof(Span));
+            if (!p) return -1;
+            w->spans[k] = p;
+        }
+        w->span_cap = cap;
+    }
+    if (bytes > w->arena_cap) {
+        int64_t cap = bytes * 2 + 64;
+        for (int k = 0; k < 2; k++) {
+            uint8_t *p = realloc(w->arena[k], (size_t)cap);
+            if (!p) return -1;
+            w->arena[k] = p;
+        }
+        w->arena_cap = cap;
+    }
+    return 0;
+}
+
+/* Is s[0..n) exactly `count` digits (any script), optionally followed by one `marker` byte? */
+static int digits_then(const uint8_t *s, int32_t n, int count, int marker) {
+    if (marker) {
+        if (n < 1 || s[n - 1] != marker) return 0;
+        n--;
+    }
+    int32_t i = 0;
+    for (int k = 0; k < count; k++) {
+        if (i >= n || !(class_of(decode(s, &i)) & C_DIGIT)) return 0;
+    }
+    return i == n;
+}
+
+/* The regex passes of _numbers_as_digits, on tokens. Each pass reads one token list and writes
+ * the next; a match joins a token ending in a marker with the token after it, and the scan
+ * goes on after that token, as a regex's next match starts after the previous one. */
+enum { JOIN_H_TENS, JOIN_H_TWO, JOIN_H_ONE, H_TO_00, JOIN_T_ONE, T_TO_0 };
+
+static int32_t compose_pass(int kind, const uint8_t *src, const Span *in, int32_t count, uint8_t *dst, Span *out) {
+    int32_t n = 0, w = 0;
+    for (int32_t i = 0; i < count; i++) {
+        const uint8_t *a = src + in[i].at;
+        int32_t al = in[i].len;
+        uint8_t mark = (kind <= H_TO_00) ? MARK_H : MARK_T;
+        int ends = al > 0 && a[al - 1] == mark;
+        out[n].at = w;
+        if (ends && (kind == H_TO_00 || kind == T_TO_0)) {
+            memcpy(dst + w, a, (size_t)(al - 1));
+            w += al - 1;
+            dst[w++] = '0';
+            if (kind == H_TO_00) dst[w++] = '0';
+        } else if (ends && i + 1 < count) {
+            const uint8_t *b = src + in[i + 1].at;
+            int32_t bl = in[i + 1].len;
+            int joins = kind == JOIN_H_TENS ? digits_then(b, bl, 1, MARK_T)
+                      : kind == JOIN_H_TWO  ? digits_then(b, bl, 2, 0)
+                      : (kind == JOIN_H_ONE || kind == JOIN_T_ONE) ? digits_then(b, bl, 1, 0) : 0;
+            memcpy(dst + w, a, (size_t)(al - (joins ? 1 : 0)));
+            w += al - (joins ? 1 : 0);
+            if (joins) {
+                if (kind == JOIN_H_ONE) dst[w++] = '0'; /* девятьсот три -> 903 */
+                memcpy(dst + w, b, (size_t)bl);
+                w += bl;
+                i++;
+            }
+        } else {
+            memcpy(dst + w, a, (size_t)al);
+            w += al;
+        }
+        out[n].len = w - out[n].at;
+        n++;
+    }
+    return n;
+}
+
+/* s[0..n): single-spaced tokens with number words written as digits + marker. Rewrites s in place
+ * with what _numbers_as_digits gives, single-spaced (never longer than the words it came from).
+ * Returns the new length, or -1 when memory runs out. */
+static int32_t compose_numbers(uint8_t *s, int32_t n, Work *work) {
+    if (work_fit(work, n / 2 + 2, 2 * (int64_t)n + 16) < 0) return -1;
+    Span *spans = work->spans[0];
+    int32_t count = 0, at = 0;
+    for (int32_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == ' ') {
+            spans[count].at = at;
+            spans[count].len = i - at;
+            count++;
+            at = i + 1;
+        }
+    }
+    const uint8_t *src = s;
+    int cur = 0;
+    for (int kind = JOIN_H_TENS; kind <= T_TO_0; kind++) {
+        count = compose_pass(kind, src, work->spans[cur], count, work->arena[cur ^ 1], work->spans[cur ^ 1]);
+        cur ^= 1;
+        src = work->arena[cur];
+    }
+    int32_t w = 0;
+    for (int32_t k = 0; k < count; k++) {
+        if (k) s[w++] = ' ';
+        memcpy(s + w, src + work->spans[cur][k].at, (size_t)work->spans[cur][k].len);
+        w += work->spans[cur][k].len;
+    }
+    return w;
+}
+
 /* Scans rows [0, n); the caller checked that tok can hold 2 * raw bytes + n. */
-static void scan_rows(const Column *title, const Column *desc, int64_t n, int gaps, Out *out) {
+static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *out) {
     int64_t pos = 0;
+    Work work = {0};
+    int oom = 0;
     out->tok_offsets[0] = 0;
     for (int64_t r = 0; r < n; r++) {
         const uint8_t *parts[2];
@@ -379,8 +518,7 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
                 STEP(raw_ac, raw_st, raw_space, raw_acc);
                 prev_kind = 0;
                 ident = 0;
-                if (in_token && pos - token_at >= word_min && pos - token_at <= word_max
-                    && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
+                END_TOKEN();
                 in_token = 0;
                 pending = 1;
             }
@@ -455,16 +593,14 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
                         hist = (hist << 8) | (digit ? S_DIGIT : S_OTHER);
                     }
                 } else {
-                    if (in_token && pos - token_at >= word_min && pos - token_at <= word_max
-                    && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
+                    END_TOKEN();
                     in_token = 0;
                     pending = 1;
                 }
                 i += w;
             }
         }
-        if (in_token && pos - token_at >= word_min && pos - token_at <= word_max
-                    && is_number_word(out->tok + token_at, (int)(pos - token_at))) flags |= F_NUMBER_WORD;
+        END_TOKEN();
         flags |= run_flags(run);
         if (after9 >= 9) flags |= F_SPREAD9;
         if (touches >= 2) flags |= F_GLUED2;
@@ -474,7 +610,18 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
         if (at) flags |= F_AT;
         if (latin >= 4) flags |= F_LATIN4;
         norm_digits = digits;
-        if ((gaps == 2 || (gaps == 1 && !(flags & F_NUMBER_WORD))) && (flags & F_DIGIT_GAP)) {
+        if (flags & F_NUMBER_WORD) {
+            /* _deobfuscate: number words composed ("9H 2T 8" -> "928"), then letters standing
+             * for digits and the gaps between digits, then every token flag of the result */
+            uint8_t *t = out->tok + start;
+            int32_t m = compose_numbers(t, (int32_t)(pos - start), &work);
+            if (m < 0) { oom = 1; break; }
+            m = letter_pass(t, m, 0x43E, '0');
+            m = letter_pass(t, m, 0x437, '3');
+            m = join_digits(t, m);
+            flags = (flags & ~(uint32_t)F_TOKEN_FLAGS) | token_flags(t, m, &norm_digits);
+            pos = start + m;
+        } else if (flags & F_DIGIT_GAP) {
             /* text_norm of a row without number words: letters standing for digits, then the
              * spaces between digits, undone as _join_digits(_letters_as_digits(tokens)) does */
             uint8_t *t = out->tok + start;
@@ -504,6 +651,11 @@ static void scan_rows(const Column *title, const Column *desc, int64_t n, int ga
         out->exclamations[r] = excl;
         out->flags[r] = flags;
     }
+    free(work.spans[0]);
+    free(work.spans[1]);
+    free(work.arena[0]);
+    free(work.arena[1]);
+    return oom ? -1 : 0;
 }
 
 static int total_bytes(const Column *c, int64_t n, int64_t *total) {
@@ -515,20 +667,16 @@ static int total_bytes(const Column *c, int64_t n, int64_t *total) {
     return 0;
 }
 
-/* scan(title_spec, description_spec, n, gaps, tok_offsets, tok, title_chars, description_chars,
+/* scan(title_spec, description_spec, n, tok_offsets, tok, title_chars, description_chars,
  *      letters, upper, digits, exclamations, norm_digits, flags) -> bytes used in tok
- * gaps: 1 undoes digit gaps in rows without number words (tok is then their text_norm), 2 in
- * every row (text whose number words were already written as digits). The digit-run flags are
- * those of the text with its gaps undone either way. */
+ * tok: text_norm of every row (null and fallback rows aside); norm_digits: its digits. */
 static PyObject *py_scan(PyObject *self, PyObject *args) {
     PyObject *tspec, *dspec, *o_off, *o_tok, *o_tc, *o_dc, *o_let, *o_up, *o_dig, *o_ex, *o_nd, *o_fl;
     long long n;
-    int gaps;
     if (!tables_ready) { PyErr_SetString(PyExc_RuntimeError, "_textscan.init() was not called"); return NULL; }
-    if (!PyArg_ParseTuple(args, "OOLiOOOOOOOOOO", &tspec, &dspec, &n, &gaps, &o_off, &o_tok, &o_tc, &o_dc, &o_let,
+    if (!PyArg_ParseTuple(args, "OOLOOOOOOOOOO", &tspec, &dspec, &n, &o_off, &o_tok, &o_tc, &o_dc, &o_let,
                           &o_up, &o_dig, &o_ex, &o_nd, &o_fl))
         return NULL;
-    if (gaps != 1 && gaps != 2) { PyErr_SetString(PyExc_ValueError, "gaps must be 1 or 2"); return NULL; }
     Column title, desc;
     Py_buffer b[12];
     memset(b, 0, sizeof(b));
@@ -551,9 +699,11 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     if (writable(o_fl, &b[9], (Py_ssize_t)(4 * n), "flags") < 0) goto done;
     Out out = {b[0].buf, b[1].buf, need, b[2].buf, b[3].buf, b[4].buf, b[5].buf, b[6].buf, b[7].buf, b[8].buf,
                b[9].buf};
+    int rc;
     Py_BEGIN_ALLOW_THREADS
-    scan_rows(&title, &desc, n, gaps, &out);
+    rc = scan_rows(&title, &desc, n, &out);
     Py_END_ALLOW_THREADS
+    if (rc < 0) { PyErr_NoMemory(); goto done; }
     result = PyLong_FromLongLong(out.tok_offsets[n]);
 done:
     for (int k = 0; k < 12; k++) if (b[k].obj) PyBuffer_Release(&b[k]);
@@ -731,20 +881,25 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
     }
     raw_space = raw_symbols[' '];
     tok_space = tok_symbols[' '];
-    PyObject *seq = PySequence_Fast(o_words, "number words must be a sequence");
+    PyObject *seq = PySequence_Fast(o_words, "number words must be a sequence of (word, replacement)");
     if (!seq) return NULL;
     for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(seq); k++) {
-        char *s;
-        Py_ssize_t len;
-        if (PyBytes_AsStringAndSize(PySequence_Fast_GET_ITEM(seq, k), &s, &len) < 0) { Py_DECREF(seq); return NULL; }
-        if (len == 0) continue;
+        char *s, *r;
+        Py_ssize_t len, rlen;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, k), "y#y#", &s, &len, &r, &rlen)) { Py_DECREF(seq); return NULL; }
+        if (len < 4 || rlen < 1 || rlen > 4 || rlen > len) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_ValueError, "a number word is longer than 4 bytes, its replacement 1-4 bytes and shorter");
+            return NULL;
+        }
         uint64_t h = fnv((const uint8_t *)s, (int)len);
         unsigned slot = (unsigned)(h & (WORD_SLOTS - 1));
         while (words[slot]) slot = (slot + 1) & (WORD_SLOTS - 1);
         words[slot] = malloc((size_t)len);
         memcpy(words[slot], s, (size_t)len);
         word_len[slot] = (int)len;
-        if (len < 4) { Py_DECREF(seq); PyErr_SetString(PyExc_ValueError, "number words are longer than 4 bytes"); return NULL; }
+        memcpy(word_repl[slot], r, (size_t)rlen);
+        word_repl_len[slot] = (int)rlen;
         uint32_t p4;
         memcpy(&p4, s, 4);
         unsigned ph = (p4 * 2654435761u) >> 16;

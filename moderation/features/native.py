@@ -156,6 +156,15 @@ def _automaton(needle_sets: list[list[str]], char_map: dict[str, str]) -> tuple[
     return entries.astype(np.uint16).reshape(-1), symbols
 
 
+def _number_words(T: ModuleType) -> list[tuple[bytes, bytes]]:
+    """(word, what the kernel writes for it): _NUMBER_WORDS with its markers as bytes 1 and 2."""
+    marks = {T._H: "\x01", T._T: "\x02"}
+    return [
+        (word.strip().encode(), "".join(marks.get(ch, ch) for ch in digits.strip()).encode())
+        for word, digits in T._NUMBER_WORDS.items()
+    ]
+
+
 def _load() -> ModuleType | None:
     try:
         from moderation.features import _textscan
@@ -165,12 +174,11 @@ def _load() -> ModuleType | None:
         return None
     from moderation.features import text as T
 
-    encode = lambda words: [w.encode() for w in words]  # noqa: E731
     _textscan.init(
         _class_table(),
         _char_map(T._LOWER_FOLD),
         _lower_table(),
-        encode(T._ALL_NUMBER_WORDS),
+        _number_words(T),
         *_automaton([T._EMAIL_HINTS, T._LINK_HINTS, T._HANDLE_HINTS], T._LOWER),
         *_automaton([T._REQUISITE_HINTS, T._CALL_HINTS, T._MESSENGER_HINTS], T._LOWER_FOLD),
     )
@@ -206,7 +214,7 @@ def _strings(offsets: np.ndarray, data: np.ndarray, used: int, valid: np.ndarray
     return pl.from_arrow(array)
 
 
-def _scan_slice(title: pl.Series, description: pl.Series, gaps: int) -> pl.DataFrame:
+def _scan_slice(title: pl.Series, description: pl.Series) -> pl.DataFrame:
     module = kernel()
     n = len(title)
     title_spec, title_array = _spec(title)
@@ -216,7 +224,7 @@ def _scan_slice(title: pl.Series, description: pl.Series, gaps: int) -> pl.DataF
     tok = np.empty(2 * raw_bytes + n + 8, dtype=np.uint8)
     counts = [np.empty(n, dtype=np.int32) for _ in _COUNTS]
     flags = np.empty(n, dtype=np.uint32)
-    used = module.scan(title_spec, description_spec, n, gaps, offsets, tok, *counts, flags)
+    used = module.scan(title_spec, description_spec, n, offsets, tok, *counts, flags)
     del title_array, description_array  # the buffers were read in place until here
     valid = (flags & (F_NULL | F_FALLBACK)) == 0
     return pl.DataFrame([
@@ -240,23 +248,17 @@ def in_slices(height: int, work) -> list:
         return list(pool.map(lambda ab: work(ab[0], ab[1] - ab[0]), zip(bounds[:-1], bounds[1:], strict=True)))
 
 
-GAPS_UNLESS_NUMBER_WORDS, GAPS_UNDONE = 1, 2
-
-
-def scan_texts(title: pl.Series, description: pl.Series, gaps: int = GAPS_UNLESS_NUMBER_WORDS) -> pl.DataFrame | None:
+def scan_texts(title: pl.Series, description: pl.Series) -> pl.DataFrame | None:
     """SCAN_COLUMNS for each row of title / description (None without the kernel).
 
-    ``__tok`` is the tokenised text. Digit gaps ("8 912", "9о5") are undone as text_norm undoes
-    them in rows without a spelled-out number (GAPS_UNLESS_NUMBER_WORDS: ``__tok`` is then their
-    text_norm, ``__norm_digits`` its digits) or in every row (GAPS_UNDONE: text whose number
-    words are already digits). The digit-run flags always describe the text with its gaps
-    undone. ``__tok`` is null on F_NULL and F_FALLBACK rows; the counts
-    of F_FALLBACK rows are 0.
+    ``__tok`` is the row's text_norm (spelled-out numbers, letters standing for digits and digit
+    gaps undone), ``__norm_digits`` its digits, ``__flags`` what the regexes may find there. It
+    is null on F_NULL and F_FALLBACK rows; the counts of F_FALLBACK rows are 0.
     """
     if kernel() is None:
         return None
     title, description = title.cast(pl.String), description.cast(pl.String)  # an all-null column may be Null
-    parts = in_slices(len(title), lambda a, n: _scan_slice(title.slice(a, n), description.slice(a, n), gaps))
+    parts = in_slices(len(title), lambda a, n: _scan_slice(title.slice(a, n), description.slice(a, n)))
     return parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=False)
 
 

@@ -382,19 +382,6 @@ def _flag(bits: int) -> pl.Expr:
 def _features_from_scan(texts: pl.DataFrame, scanned: pl.DataFrame) -> pl.DataFrame:
     """TEXT_FEATURES from a kernel scan (``native.SCAN_COLUMNS``) of ``texts``."""
     frame = pl.concat([texts, scanned.select("__tok", "__norm_digits", "__flags")], how="horizontal")
-    # Spelled-out numbers (rows with a number word): the Polars deobfuscation, then the kernel
-    # again for the flags of the rewritten tokens. Other rows' __tok is already text_norm.
-    worded = frame.select(_flag(native.F_NUMBER_WORD)).to_series().arg_true()
-    if worded.len():
-        # Number words as digits by Polars; the letters inside digit runs and the gaps between
-        # digits by the kernel, which gives the flags of the result too (see _deobfuscate).
-        words = frame[worded].select(_single_spaced(_numbers_as_digits(_padded(pl.col("__tok")))).alias("__tok"))
-        again = native.scan_texts(words["__tok"], pl.Series([None] * worded.len(), dtype=pl.String),
-                                  gaps=native.GAPS_UNDONE)
-        norm = again["__tok"]
-        old = frame["__flags"].gather(worded)
-        flags = (old & (0xFFFFFFFF ^ native.F_TOKEN_FLAGS)) | (again["__flags"] & native.F_TOKEN_FLAGS)
-        frame = _scatter(frame, worded, pl.DataFrame([norm, again["__norm_digits"], flags]))
     tok = pl.col("__tok")
     low = _raw_text().str.replace_many(_LOWER)
     # A handle is "@name", or a keyword then a Latin name ("тг ivan_88"): either needs an '@'

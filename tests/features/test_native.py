@@ -109,7 +109,7 @@ def test_the_kernel_refuses_a_too_small_output_buffer() -> None:
     small = np.empty(1, dtype=np.uint8)
     counts = [np.empty(1, dtype=np.int32) for _ in range(7)]
     with pytest.raises(ValueError, match="tok: buffer of 1 bytes"):
-        native.kernel().scan(spec, spec, 1, True, np.empty(2, dtype=np.int64), small, *counts,
+        native.kernel().scan(spec, spec, 1, np.empty(2, dtype=np.int64), small, *counts,
                              np.empty(1, dtype=np.uint32))
 
 
@@ -127,3 +127,19 @@ def test_a_lazy_scan_is_fingerprinted_in_slices_with_the_same_copies(monkeypatch
     assert_frame_equal(lazy, compute_day_stats(listings).earlier_copies.sort("listing_id"))
     by_expression = tabular._fingerprints(scan, None)
     assert tabular._native_fingerprints_scan(scan)["fingerprint"].to_list() == by_expression["fingerprint"].to_list()
+
+
+_NUMBERISH = st.lists(
+    st.one_of(st.sampled_from(T._ALL_NUMBER_WORDS), st.sampled_from(["сот", "5", "15", "150", "٣", "9о5", "о", "з",
+                                                                    "1 2", "торг", "x", "тел", "-", ", "])),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), _NUMBERISH), _NUMBERISH), min_size=1, max_size=20))
+def test_spelled_out_numbers_compose_as_the_reference_does(rows) -> None:
+    """"девятьсот двадцать восемь", "девять сот пятнадцать", "сорок два" ...: the kernel's token
+    passes give the regex passes' text, digits and flags."""
+    frame = _frame(rows)
+    assert_frame_equal(T.add_text_features(frame).drop("title", "description"), T.reference_text_features(frame))
