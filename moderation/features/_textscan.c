@@ -255,43 +255,7 @@ static inline uint32_t run_flags(int run) {
     return (uint32_t)((run >= 10 ? F_RUN10 : 0) | (run == 6 || run == 7 ? F_RUN67 : 0));
 }
 
-/* One pass of replace_all("(\d\s*)X(\s*\d)", "${1}D${2}") on tokens, in place: the letter X
- * between digits becomes the digit D; matches do not overlap, as in the regex. New length. */
-static int32_t letter_pass(uint8_t *s, int32_t n, uint32_t letter, uint8_t digit) {
-    int32_t r = 0, w = 0;
-    while (r < n) {
-        int32_t i = r;
-        uint32_t c = decode(s, &i);
-        if (class_of(c) & C_DIGIT) {
-            int32_t j = i;
-            while (j < n && s[j] == ' ') j++;
-            if (j < n) {
-                int32_t k = j;
-                if (decode(s, &k) == letter) {
-                    int32_t m = k;
-                    while (m < n && s[m] == ' ') m++;
-                    if (m < n) {
-                        int32_t e = m;
-                        if (class_of(decode(s, &e)) & C_DIGIT) {
-                            memmove(s + w, s + r, (size_t)(j - r));
-                            w += j - r;
-                            s[w++] = digit;
-                            memmove(s + w, s + k, (size_t)(e - k));
-                            w += e - k;
-                            r = e;
-                            continue;
-                        }
-                    }
-                }
-            }
-        }
-        memmove(s + w, s + r, (size_t)(i - r));
-        w += i - r;
-        r = i;
-    }
-    return w;
-}
-
+/* Is the character at s[i] a digit? */
 static inline int digit_at(const uint8_t *s, int32_t i) {
     uint8_t b = s[i];
     if (b < 0x80) return (unsigned)(b - '0') < 10;
@@ -304,6 +268,47 @@ static inline int digit_before(const uint8_t *s, int32_t i) {
     int32_t j = i - 1;
     while (j > 0 && (s[j] & 0xC0) == 0x80) j--; /* back to the character's first byte */
     return digit_at(s, j);
+}
+
+/* The character at s[i]: is it a digit? Sets *next to the index after it. */
+static inline int digit_next(const uint8_t *s, int32_t i, int32_t *next) {
+    uint8_t b = s[i];
+    if (b < 0x80) { *next = i + 1; return (unsigned)(b - '0') < 10; }
+    if (b == 0xD0 || b == 0xD1) { *next = i + 2; return 0; } /* Cyrillic letters */
+    *next = i;
+    return (class_of(decode(s, next)) & C_DIGIT) != 0;
+}
+
+/* One pass of replace_all("(\d\s*)X(\s*\d)", "${1}D${2}") on tokens, in place: the letter X
+ * between digits becomes the digit D; matches do not overlap, as in the regex. New length. */
+static int32_t letter_pass(uint8_t *s, int32_t n, uint32_t letter, uint8_t digit) {
+    int32_t r = 0, seg = 0, w = 0; /* read position, first byte not yet copied, write position */
+    while (r < n) {
+        int32_t i;
+        if (digit_next(s, r, &i)) {
+            int32_t j = i;
+            while (j < n && s[j] == ' ') j++;
+            if (j < n) {
+                int32_t k = j;
+                if (decode(s, &k) == letter) {
+                    int32_t m = k;
+                    while (m < n && s[m] == ' ') m++;
+                    int32_t e;
+                    if (m < n && digit_next(s, m, &e)) { /* the letter at [j, k) becomes the digit */
+                        memmove(s + w, s + seg, (size_t)(j - seg));
+                        w += j - seg;
+                        s[w++] = digit;
+                        seg = k;
+                        r = e;
+                        continue;
+                    }
+                }
+            }
+        }
+        r = i;
+    }
+    memmove(s + w, s + seg, (size_t)(n - seg));
+    return w + (n - seg);
 }
 
 /* Every space between two digits removed, in place: what two passes of
