@@ -80,6 +80,7 @@ typedef struct {
     uint8_t fold[2];
     uint8_t kind; /* 1: a Cyrillic letter А-я Ёё, 2: a digit, 0: anything else (glued digits) */
     uint8_t sym;  /* the digit-gap symbol of the folded character */
+    uint8_t plain; /* а-я (not ё): a letter, lower case, folded to itself (the fast path) */
 } Info;
 
 static Info info[MAP_SIZE];
@@ -530,6 +531,33 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
             const uint8_t *s = parts[p];
             int32_t i = 0, len = lens[p];
             while (i < len) {
+                if (in_token && !pending && i + 1 < len && (s[i] & 0xFE) == 0xD0) {
+                    /* Inside a word, a run of plain lower-case Cyrillic letters (most of any text):
+                     * only the automata see each one; counts and bytes are taken for the run. */
+                    int32_t j = i;
+                    while (j + 1 < len && (s[j] & 0xFE) == 0xD0) {
+                        const Info *f = &info[((uint32_t)(s[j] & 0x1F) << 6) | (s[j + 1] & 0x3F)];
+                        if (!f->plain) break;
+                        STEP_FAST(raw_ac, raw_st, f->raw_sym, raw_acc);
+                        STEP_FAST(tok_ac, tok_st, f->tok_sym, tok_acc);
+                        hist = (hist << 8) | f->sym;
+                        j += 2;
+                    }
+                    if (j > i) {
+                        int32_t count = (j - i) / 2;
+                        memcpy(out->tok + pos, s + i, (size_t)(j - i));
+                        pos += j - i;
+                        chars[p] += count;
+                        letters += count;
+                        touches += prev_kind == 2; /* a digit just before the first letter */
+                        prev_kind = 1;
+                        ident = 0;
+                        if (run) { flags |= run_flags(run); run = 0; }
+                        prev_digit = 0;
+                        i = j;
+                        continue;
+                    }
+                }
                 uint8_t b = s[i];
                 uint32_t c;
                 int w;
@@ -876,6 +904,7 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
         info[c].kind = ((c >= 0x410 && c <= 0x44F) || c == 0x401 || c == 0x451) ? 1 : (cls[c] & C_DIGIT) ? 2 : 0;
         uint16_t folded = fold_map[c] ? fold_map[c] : c;
         info[c].sym = (cls[c] & C_DIGIT) ? S_DIGIT : (folded == 0x43E || folded == 0x437) ? S_OZ : S_OTHER;
+        info[c].plain = c >= 0x430 && c <= 0x44F && folded == c && (cls[c] & (C_LETTER | C_UPPER)) == C_LETTER;
     }
     for (uint32_t c = 0; c < MAP_SIZE; c++) {
         uint32_t l = fp_lower[c] ? fp_lower[c] : c;
