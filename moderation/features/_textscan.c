@@ -38,8 +38,11 @@
 #define F_GLUED2 (1 << 13) /* a Cyrillic letter touches a digit at two places or more ("маши88на") */
 #define F_NEEDLES_SHIFT 7 /* bit F_NEEDLES_SHIFT + k: needle set k found (3 raw sets, then 3 token sets) */
 #define RAW_SETS 3
+#define F_REQUISITE_HINT (1 << (F_NEEDLES_SHIFT + RAW_SETS)) /* the first token set */
 #define F_AT (1 << 14)     /* an '@' */
 #define F_LATIN4 (1 << 15) /* a Latin identifier: [a-z_] then three of [a-z0-9_], in any case */
+#define F_PHONE_DECIDED (1 << 16) /* F_SPREAD9 without requisite words: F_ONE_PHONE is the answer */
+#define F_ONE_PHONE (1 << 17)     /* text_norm's digits, measures aside, are one phone */
 
 #define TABLE_SIZE 0x20000 /* classes for planes 0 and 1; beyond: unknown */
 #define MAP_SIZE 0x800     /* fold / lower maps cover code points below U+0800 */
@@ -373,6 +376,58 @@ static uint32_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
         }                                                                                        \
     } while (0)
 
+/* ---- a phone spread over the text ------------------------------------------------------- */
+/* Measures ("89 см", "7 лет", "170000 рублей"): a number token followed by a unit token, exact
+ * or a prefix followed by letters (_MEASURE_UNITS, _MEASURE_PREFIXES in text.py). */
+#define MAX_UNITS 64
+static uint8_t *units[MAX_UNITS], *unit_prefixes[MAX_UNITS];
+static int unit_len[MAX_UNITS], prefix_len[MAX_UNITS], n_units, n_prefixes;
+
+static int has_digit(const uint8_t *s, int32_t n) {
+    int32_t i = 0;
+    while (i < n) if (class_of(decode(s, &i)) & C_DIGIT) return 1;
+    return 0;
+}
+
+static int is_unit(const uint8_t *t, int32_t n) {
+    for (int k = 0; k < n_units; k++)
+        if (unit_len[k] == n && memcmp(units[k], t, (size_t)n) == 0) return 1;
+    for (int k = 0; k < n_prefixes; k++)
+        if (n >= prefix_len[k] && memcmp(unit_prefixes[k], t, (size_t)prefix_len[k]) == 0)
+            return !has_digit(t + prefix_len[k], n - prefix_len[k]); /* tokens: letters and digits */
+    return 0;
+}
+
+/* Do the digits of text_norm s[0..n), measures aside, make one phone: [78], 9, nine more? This is
+ * what _without_measures(...).str.contains(r"^\D*[78]\D*9(?:\D*\d){9}\D*$") says of such text
+ * (its two passes remove every number token followed by a unit token). */
+static int one_phone(const uint8_t *s, int32_t n) {
+    int32_t count = 0, a = 0;
+    uint32_t first = 0, second = 0;
+    while (a < n) {
+        const uint8_t *sp = memchr(s + a, ' ', (size_t)(n - a));
+        int32_t b = sp ? (int32_t)(sp - s) : n, i = a, digits = 0, others = 0;
+        while (i < b) {
+            if (class_of(decode(s, &i)) & C_DIGIT) digits++;
+            else others++;
+        }
+        if (digits && !others && b < n) { /* a number: a measure if a unit token follows */
+            const uint8_t *sp2 = memchr(s + b + 1, ' ', (size_t)(n - b - 1));
+            int32_t e = sp2 ? (int32_t)(sp2 - s) : n;
+            if (is_unit(s + b + 1, e - b - 1)) digits = 0;
+        }
+        for (i = a; digits && i < b;) {
+            uint32_t c = decode(s, &i);
+            if (!(class_of(c) & C_DIGIT)) continue;
+            if (count == 0) first = c;
+            else if (count == 1) second = c;
+            if (++count > 11) return 0;
+        }
+        a = b + 1;
+    }
+    return count == 11 && (first == '7' || first == '8') && second == '9';
+}
+
 /* ---- spelled-out numbers ---------------------------------------------------------------- */
 typedef struct { int32_t at, len; } Span;
 
@@ -669,6 +724,10 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
             }
             pos = start + m;
         }
+        if ((flags & F_SPREAD9) && !(flags & F_REQUISITE_HINT)) {
+            flags |= F_PHONE_DECIDED;
+            if (one_phone(out->tok + start, (int32_t)(pos - start))) flags |= F_ONE_PHONE;
+        }
     row_done:
         if (flags & F_FALLBACK) {
             pos = start;
@@ -870,6 +929,25 @@ static int load_automaton(PyObject *o_next, Automaton *ac, const char *name) {
     return ok ? 0 : -1;
 }
 
+/* A list of bytes objects into words / lengths (at most MAX_UNITS). */
+static int load_words(PyObject *list, uint8_t **out, int *lens, int *count) {
+    PyObject *seq = PySequence_Fast(list, "units must be a sequence of bytes");
+    if (!seq) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n > MAX_UNITS) { Py_DECREF(seq); PyErr_SetString(PyExc_ValueError, "too many units"); return -1; }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        char *s;
+        Py_ssize_t len;
+        if (PyBytes_AsStringAndSize(PySequence_Fast_GET_ITEM(seq, k), &s, &len) < 0) { Py_DECREF(seq); return -1; }
+        out[k] = malloc((size_t)len + 1);
+        memcpy(out[k], s, (size_t)len);
+        lens[k] = (int)len;
+    }
+    *count = (int)n;
+    Py_DECREF(seq);
+    return 0;
+}
+
 static int utf8_of(uint16_t c, uint8_t *o) {
     if (c < 0x80) { o[0] = (uint8_t)c; return 1; }
     o[0] = (uint8_t)(0xC0 | (c >> 6));
@@ -877,12 +955,14 @@ static int utf8_of(uint16_t c, uint8_t *o) {
     return 2;
 }
 
-/* init(classes, fold, fp_lower, number_words, raw_next, raw_symbols, tok_next, tok_symbols)
+/* init(classes, fold, fp_lower, number_words, units, unit_prefixes, raw_next, raw_symbols, tok_next,
+ *      tok_symbols)
  * raw_symbols[c]: the raw automaton's symbol for code point c (< U+0800) once lower-cased;
  * tok_symbols[c]: the token automaton's symbol for c once folded. */
 static PyObject *py_init(PyObject *self, PyObject *args) {
-    PyObject *o_cls, *o_fold, *o_fp, *o_words, *o_rn, *o_rs, *o_tn, *o_ts;
-    if (!PyArg_ParseTuple(args, "OOOOOOOO", &o_cls, &o_fold, &o_fp, &o_words, &o_rn, &o_rs, &o_tn, &o_ts))
+    PyObject *o_cls, *o_fold, *o_fp, *o_words, *o_units, *o_prefixes, *o_rn, *o_rs, *o_tn, *o_ts;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOO", &o_cls, &o_fold, &o_fp, &o_words, &o_units, &o_prefixes, &o_rn, &o_rs,
+                          &o_tn, &o_ts))
         return NULL;
     if (tables_ready) { PyErr_SetString(PyExc_RuntimeError, "_textscan.init() may be called once"); return NULL; }
     static uint16_t fold_map[MAP_SIZE];
@@ -942,6 +1022,8 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
         if (len > word_max) word_max = (int)len;
     }
     Py_DECREF(seq);
+    if (load_words(o_units, units, unit_len, &n_units) < 0) return NULL;
+    if (load_words(o_prefixes, unit_prefixes, prefix_len, &n_prefixes) < 0) return NULL;
     if (load_automaton(o_rn, &raw_ac, "raw automaton") < 0) return NULL;
     if (load_automaton(o_tn, &tok_ac, "token automaton") < 0) return NULL;
     tables_ready = 1;

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 __all__ = [
     "F_NULL", "F_FALLBACK", "F_NUMBER_WORD", "F_DIGIT_GAP", "F_RUN10", "F_RUN67", "F_SPREAD9",
-    "F_EMAIL_HINT", "F_LINK_HINT", "F_HANDLE_HINT", "F_REQUISITE_HINT", "F_CALL_HINT", "F_MESSENGER_HINT", "F_TOKEN_FLAGS", "F_GLUED2", "F_AT", "F_LATIN4",
+    "F_EMAIL_HINT", "F_LINK_HINT", "F_HANDLE_HINT", "F_REQUISITE_HINT", "F_CALL_HINT", "F_MESSENGER_HINT", "F_TOKEN_FLAGS", "F_GLUED2", "F_AT", "F_LATIN4", "F_PHONE_DECIDED", "F_ONE_PHONE",
     "SCAN_COLUMNS", "kernel", "scan_texts", "fingerprint_texts", "in_slices",
 ]  # fmt: skip
 
@@ -48,6 +48,8 @@ F_MESSENGER_HINT = 1 << 12
 F_GLUED2 = 1 << 13  # a Cyrillic letter touches a digit in two places or more (raw text)
 F_AT = 1 << 14  # an '@'
 F_LATIN4 = 1 << 15  # a Latin identifier, [a-z_] then three or more of [a-z0-9_] (any case)
+F_PHONE_DECIDED = 1 << 16  # a F_SPREAD9 row without requisite words: F_ONE_PHONE is the answer
+F_ONE_PHONE = 1 << 17  # the digits of text_norm, measures aside, are one phone: [78]9 + 9 digits
 
 # Columns of a scan, per row.
 SCAN_COLUMNS = ("__tok", "__title_chars", "__description_chars", "__letters", "__upper", "__digits",
@@ -179,6 +181,8 @@ def _load() -> ModuleType | None:
         _char_map(T._LOWER_FOLD),
         _lower_table(),
         _number_words(T),
+        [u.encode() for u in T._MEASURE_UNITS],
+        [u.encode() for u in T._MEASURE_PREFIXES],
         *_automaton([T._EMAIL_HINTS, T._LINK_HINTS, T._HANDLE_HINTS], T._LOWER),
         *_automaton([T._REQUISITE_HINTS, T._CALL_HINTS, T._MESSENGER_HINTS], T._LOWER_FOLD),
     )

@@ -161,10 +161,14 @@ _REQUISITE_ALT = "|".join(sorted(_REQUISITE_WORDS, key=len, reverse=True))
 _REQUISITES_RE = rf"\b(?:{_REQUISITE_ALT})(?: (?:{_REQUISITE_ALT}|\d+)\b)*"
 # A number followed by a unit ("89 см", "170000 руб", "7 лет") is a measure, never part of a
 # phone spread over the text.
+_MEASURE_UNITS = (
+    "мм", "см", "м", "км", "кв", "га", "сот", "соток", "сотки", "кг", "гр", "т", "л", "мл", "шт", "р",
+    "лет", "год", "года", "году", "гг", "мес", "дня", "дней", "час", "часа", "часов", "мин", "эт",
+    "гб", "тб", "мб", "мп", "вт", "квт", "мач", "лс",
+)  # fmt: skip
+_MEASURE_PREFIXES = ("руб", "тыс", "месяц", "этаж", "дюйм")  # and any letters after them
 _MEASURE_RE = (
-    r"\b\d+ (?:мм|см|м|км|кв|га|сот|соток|сотки|кг|гр|т|л|мл|шт|руб\pL*|р|тыс\pL*|лет|год|года"
-    r"|году|гг|мес|месяц\pL*|дня|дней|час|часа|часов|мин|эт|этаж\pL*|гб|тб|мб|мп|дюйм\pL*|вт|квт"
-    r"|мач|лс)\b"
+    r"\b\d+ (?:" + "|".join([*_MEASURE_UNITS, *(rf"{p}\pL*" for p in _MEASURE_PREFIXES)]) + r")\b"
 )
 
 
@@ -406,13 +410,16 @@ def _features_from_scan(texts: pl.DataFrame, scanned: pl.DataFrame) -> pl.DataFr
     ])
     # A phone spread over the text: all its digits, measures aside, make one phone; or digits glued
     # into words in two places or more (each match of _GLUED_DIGITS_RE has a letter touching a digit).
-    one_phone = _on_rows(frame, [_flag(native.F_SPREAD9)], [
+    # (The kernel decides it where no requisite word is; the rest here.)
+    undecided = _flag(native.F_SPREAD9) & ~_flag(native.F_PHONE_DECIDED)
+    one_phone = _on_rows(frame, [undecided], [
         _without_measures(unlisted).str.contains(r"^\D*[78]\D*9(?:\D*\d){9}\D*$").alias("spread"),
     ])
     glued = _on_rows(frame, [_flag(native.F_SPREAD9 | native.F_GLUED2)], [
         (low.str.count_matches(_GLUED_DIGITS_RE) >= 2).alias("spread"),
     ])
-    spread = pl.DataFrame({"spread": one_phone["spread"].fill_null(False) | glued["spread"].fill_null(False)})
+    decided = frame.select(_flag(native.F_ONE_PHONE)).to_series()
+    spread = pl.DataFrame({"spread": decided | one_phone["spread"].fill_null(False) | glued["spread"].fill_null(False)})
     local = _on_rows(frame, [_flag(native.F_RUN67) & _flag(native.F_CALL_HINT)], [
         unlisted.str.contains(_LOCAL_PHONE_RE).alias("local"),
     ])
