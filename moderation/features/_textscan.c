@@ -364,6 +364,39 @@ static uint32_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
     return f;
 }
 
+/* The automata and the digit-gap history, as a plain run of letters leaves them. */
+typedef struct { unsigned raw_st, tok_st, raw_acc, tok_acc; uint32_t hist; } Automata;
+
+/* From s[i], the letters а-я (not ё) in a row: steps the automata over them and returns where the
+ * run ends. Kept out of the main loop so that its few variables stay in registers. */
+static __attribute__((noinline)) int32_t plain_run(const uint8_t *s, int32_t i, int32_t len, Automata *a) {
+    unsigned raw_st = a->raw_st, tok_st = a->tok_st, raw_acc = a->raw_acc, tok_acc = a->tok_acc;
+    uint32_t hist = a->hist;
+    const uint16_t *raw_next = raw_ac.next, *tok_next = tok_ac.next;
+    const uint8_t *raw_leaves = raw_ac.leaves_root, *tok_leaves = tok_ac.leaves_root;
+    int32_t j = i;
+    while (j + 1 < len) {
+        uint8_t b0 = s[j];
+        if ((b0 & 0xFE) != 0xD0) break;
+        const Info *f = &info[((uint32_t)(b0 & 0x1F) << 6) | (s[j + 1] & 0x3F)];
+        if (!f->plain) break;
+        if (raw_st | raw_leaves[f->raw_sym]) {
+            uint16_t v = raw_next[raw_st * ALPHABET + f->raw_sym];
+            raw_st = v & 0xFFF;
+            raw_acc |= v >> 12;
+        }
+        if (tok_st | tok_leaves[f->tok_sym]) {
+            uint16_t v = tok_next[tok_st * ALPHABET + f->tok_sym];
+            tok_st = v & 0xFFF;
+            tok_acc |= v >> 12;
+        }
+        hist = (hist << 8) | f->sym;
+        j += 2;
+    }
+    a->raw_st = raw_st, a->tok_st = tok_st, a->raw_acc = raw_acc, a->tok_acc = tok_acc, a->hist = hist;
+    return j;
+}
+
 /* At a token's end: a number word is written as its digits and marker (the text only shrinks). */
 #define END_TOKEN() do {                                                                         \
         if (in_token && pos - token_at >= word_min && pos - token_at <= word_max) {              \
@@ -589,15 +622,9 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
                 if (in_token && !pending && i + 1 < len && (s[i] & 0xFE) == 0xD0) {
                     /* Inside a word, a run of plain lower-case Cyrillic letters (most of any text):
                      * only the automata see each one; counts and bytes are taken for the run. */
-                    int32_t j = i;
-                    while (j + 1 < len && (s[j] & 0xFE) == 0xD0) {
-                        const Info *f = &info[((uint32_t)(s[j] & 0x1F) << 6) | (s[j + 1] & 0x3F)];
-                        if (!f->plain) break;
-                        STEP_FAST(raw_ac, raw_st, f->raw_sym, raw_acc);
-                        STEP_FAST(tok_ac, tok_st, f->tok_sym, tok_acc);
-                        hist = (hist << 8) | f->sym;
-                        j += 2;
-                    }
+                    Automata a = {raw_st, tok_st, raw_acc, tok_acc, hist};
+                    int32_t j = plain_run(s, i, len, &a);
+                    raw_st = a.raw_st, tok_st = a.tok_st, raw_acc = a.raw_acc, tok_acc = a.tok_acc, hist = a.hist;
                     if (j > i) {
                         int32_t count = (j - i) / 2;
                         memcpy(out->tok + pos, s + i, (size_t)(j - i));
