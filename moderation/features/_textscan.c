@@ -107,6 +107,14 @@ static inline uint64_t fnv(const uint8_t *s, int n) {
     return h;
 }
 
+/* Could s (at least four bytes) start a number word? (A cheap test before the hash lookup.) */
+static inline int maybe_number_word(const uint8_t *s) {
+    uint32_t p4;
+    memcpy(&p4, s, 4);
+    unsigned ph = (p4 * 2654435761u) >> 16;
+    return word_prefix[ph >> 3] >> (ph & 7) & 1;
+}
+
 /* The slot of the number word s[0..n), or -1. */
 static int number_word(const uint8_t *s, int n) {
     if (n < word_min || n > word_max) return -1;
@@ -399,7 +407,8 @@ static __attribute__((noinline)) int32_t plain_run(const uint8_t *s, int32_t i, 
 
 /* At a token's end: a number word is written as its digits and marker (the text only shrinks). */
 #define END_TOKEN() do {                                                                         \
-        if (in_token && pos - token_at >= word_min && pos - token_at <= word_max) {              \
+        if (in_token && pos - token_at >= word_min && pos - token_at <= word_max                 \
+            && maybe_number_word(out->tok + token_at)) {                                         \
             int slot_ = number_word(out->tok + token_at, (int)(pos - token_at));                 \
             if (slot_ >= 0) {                                                                    \
                 flags |= F_NUMBER_WORD;                                                          \
