@@ -650,6 +650,17 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
                     }
                 }
                 uint8_t b = s[i];
+                if (b == ' ') { /* the commonest separator: no count, class or hint but these */
+                    chars[p]++;
+                    prev_kind = 0;
+                    ident = 0;
+                    STEP(raw_ac, raw_st, raw_space, raw_acc);
+                    END_TOKEN();
+                    in_token = 0;
+                    pending = 1;
+                    i++;
+                    continue;
+                }
                 uint32_t c;
                 int w;
                 if (b < 0x80) { c = b; w = 1; }
