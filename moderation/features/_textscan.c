@@ -628,9 +628,20 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
             const uint8_t *s = parts[p];
             int32_t i = 0, len = lens[p];
             while (i < len) {
-                if (in_token && !pending && i + 1 < len && (s[i] & 0xFE) == 0xD0) {
-                    /* Inside a word, a run of plain lower-case Cyrillic letters (most of any text):
-                     * only the automata see each one; counts and bytes are taken for the run. */
+                if (i + 1 < len && (s[i] & 0xFE) == 0xD0
+                    && info[((uint32_t)(s[i] & 0x1F) << 6) | (s[i + 1] & 0x3F)].plain) {
+                    /* A run of plain lower-case Cyrillic letters (most of any text): only the
+                     * automata see each one; counts and bytes are taken for the run. */
+                    if (pending) { /* the separator before the word, as the general path writes it */
+                        if (run) { flags |= run_flags(run); run = 0; }
+                        if (pos > start) {
+                            out->tok[pos++] = ' ';
+                            STEP_FAST(tok_ac, tok_st, tok_space, tok_acc);
+                            hist = (hist << 8) | S_SPACE;
+                        }
+                        pending = 0;
+                    }
+                    if (!in_token) { token_at = pos; in_token = 1; }
                     Automata a = {raw_st, tok_st, raw_acc, tok_acc, hist};
                     int32_t j = plain_run(s, i, len, &a);
                     raw_st = a.raw_st, tok_st = a.tok_st, raw_acc = a.raw_acc, tok_acc = a.tok_acc, hist = a.hist;
