@@ -239,8 +239,7 @@ static int writable(PyObject *obj, Py_buffer *b, Py_ssize_t min_bytes, const cha
 /* ---- the scan ------------------------------------------------------------------------------- */
 typedef struct {
     int64_t *tok_offsets;  /* n + 1 */
-    uint8_t *tok;          /* capacity tok_cap */
-    int64_t tok_cap;
+    uint8_t *tok;          /* room for 2 * raw bytes + n + 8: see py_scan */
     int32_t *title_chars, *description_chars, *letters, *upper, *digits, *exclamations, *norm_digits;
     uint32_t *flags;
 } Out;
@@ -404,6 +403,20 @@ static __attribute__((noinline)) int32_t plain_run(const uint8_t *s, int32_t i, 
     a->raw_st = raw_st, a->tok_st = tok_st, a->raw_acc = raw_acc, a->tok_acc = tok_acc, a->hist = hist;
     return j;
 }
+
+/* Before a letter or digit is written: the separator since the last token character, as one
+ * space (none at the start), and the start of a token. */
+#define TOKEN_CHARACTER() do {                                                                   \
+        if (pending) {                                                                           \
+            if (pos > start) {                                                                   \
+                out->tok[pos++] = ' ';                                                           \
+                STEP_FAST(tok_ac, tok_st, tok_space, tok_acc);                                   \
+                hist = (hist << 8) | S_SPACE;                                                    \
+            }                                                                                    \
+            pending = 0;                                                                         \
+        }                                                                                        \
+        if (!in_token) { token_at = pos; in_token = 1; }                                         \
+    } while (0)
 
 /* At a token's end: a number word is written as its digits and marker (the text only shrinks). */
 #define END_TOKEN() do {                                                                         \
@@ -632,16 +645,7 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
                     && info[((uint32_t)(s[i] & 0x1F) << 6) | (s[i + 1] & 0x3F)].plain) {
                     /* A run of plain lower-case Cyrillic letters (most of any text): only the
                      * automata see each one; counts and bytes are taken for the run. */
-                    if (pending) { /* the separator before the word, as the general path writes it */
-                        if (run) { flags |= run_flags(run); run = 0; }
-                        if (pos > start) {
-                            out->tok[pos++] = ' ';
-                            STEP_FAST(tok_ac, tok_st, tok_space, tok_acc);
-                            hist = (hist << 8) | S_SPACE;
-                        }
-                        pending = 0;
-                    }
-                    if (!in_token) { token_at = pos; in_token = 1; }
+                    TOKEN_CHARACTER(); /* (the digit run before it is closed after the run) */
                     Automata a = {raw_st, tok_st, raw_acc, tok_acc, hist};
                     int32_t j = plain_run(s, i, len, &a);
                     raw_st = a.raw_st, tok_st = a.tok_st, raw_acc = a.raw_acc, tok_acc = a.tok_acc, hist = a.hist;
@@ -704,17 +708,9 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
                 STEP_FAST(raw_ac, raw_st, in ? in->raw_sym : 0, raw_acc);
                 if (k & (C_LETTER | C_DIGIT)) {
                     int digit = (k & C_DIGIT) != 0;
-                    if (pending) {
-                        /* "\d \d": a gap text_norm joins, so the digit run goes on across it */
-                        if (!(digit && prev_digit)) { if (run) flags |= run_flags(run); run = 0; }
-                        if (pos > start) {
-                            out->tok[pos++] = ' ';
-                            STEP_FAST(tok_ac, tok_st, tok_space, tok_acc);
-                            hist = (hist << 8) | S_SPACE;
-                        }
-                        pending = 0;
-                    }
-                    if (!in_token) { token_at = pos; in_token = 1; }
+                    /* "\d \d": a gap text_norm joins, so the digit run goes on across it */
+                    if (pending && !(digit && prev_digit)) { if (run) flags |= run_flags(run); run = 0; }
+                    TOKEN_CHARACTER();
                     if (digit) {
                         int gap = gap_before_digit(hist);
                         if (gap) flags |= F_DIGIT_GAP;
@@ -808,13 +804,12 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
     return oom ? -1 : 0;
 }
 
-static int total_bytes(const Column *c, int64_t n, int64_t *total) {
+static void total_bytes(const Column *c, int64_t n, int64_t *total) {
     for (int64_t r = 0; r < n; r++) {
         const uint8_t *s;
         int32_t len;
         if (column_get(c, r, &s, &len)) *total += len;
     }
-    return 0;
 }
 
 /* scan(title_spec, description_spec, n, tok_offsets, tok, title_chars, description_chars,
@@ -847,7 +842,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     for (int k = 0; k < 7; k++)
         if (writable(ints[k], &b[2 + k], (Py_ssize_t)(4 * n), names[k]) < 0) goto done;
     if (writable(o_fl, &b[9], (Py_ssize_t)(4 * n), "flags") < 0) goto done;
-    Out out = {b[0].buf, b[1].buf, need, b[2].buf, b[3].buf, b[4].buf, b[5].buf, b[6].buf, b[7].buf, b[8].buf,
+    Out out = {b[0].buf, b[1].buf, b[2].buf, b[3].buf, b[4].buf, b[5].buf, b[6].buf, b[7].buf, b[8].buf,
                b[9].buf};
     int rc;
     Py_BEGIN_ALLOW_THREADS
