@@ -13,6 +13,12 @@ setup(
             sources=["moderation/features/_textscan.c"],
             extra_compile_args=["-O3", "-std=c11"],
             optional=True,
-        )
+        ),
+        Extension(
+            "moderation.rules._literals",
+            sources=["moderation/rules/_literals.c"],
+            extra_compile_args=["-O3", "-std=c11"],
+            optional=True,
+        ),
     ]
 )

@@ -12,9 +12,11 @@ from __future__ import annotations
 import functools
 import operator
 
+import numpy as np
 import polars as pl
 
 from moderation.errors import InputSchemaError
+from moderation.rules import literals
 from moderation.rules.compile import NeedleCall, _regex_escape
 from moderation.rules.ruleset import Rule, Ruleset
 
@@ -142,42 +144,69 @@ def _matters(narrow: pl.DataFrame, at: pl.Series, call: NeedleCall, users: list[
     ))
 
 
+def _native_masks(text: pl.Series, field_calls: list[NeedleCall]) -> list[tuple[pl.Series, pl.Series]] | None:
+    """Per group of ``_MASK_BITS`` calls: (rows where one of its calls has a literal, the group's
+    mask on those rows), by the native literal search; None when it is not built."""
+    found = literals.call_masks(text, [c.literals for c in field_calls], _MASK_BITS)
+    if found is None:
+        return None
+    out = []
+    for word in found[0].T:
+        rows = np.flatnonzero(word)
+        out.append((pl.Series(rows, dtype=pl.get_index_type()), pl.Series(word[rows], dtype=pl.UInt64)))
+    return out
+
+
+def _polars_masks(text: pl.DataFrame, field_calls: list[NeedleCall]) -> list[tuple[pl.Series, pl.Series]]:
+    """``_native_masks`` in Polars: a DFA pass finds the rows containing any literal; on those
+    one Aho-Corasick pass lists every literal occurring, folded into each group's mask (rows:
+    those of any group, masks 0 where none of the group's literals occurs)."""
+    name = text.columns[0]
+    literals_ = sorted(set().union(*(c.literals for c in field_calls)))
+    candidate = _in_slices(text, _any_literal(name, literals_).alias("c")).to_series().fill_null(False)
+    rows = candidate.arg_true()
+    # (a filter keeps the string views; a gather by index would copy the strings)
+    found = _in_slices(text.filter(candidate),
+                       pl.col(name).str.extract_many(literals_, overlapping=True).alias("lit"))["lit"]
+    out = []
+    for first in range(0, len(field_calls), _MASK_BITS):
+        owners: dict[str, int] = {}
+        for bit, call in enumerate(field_calls[first : first + _MASK_BITS]):
+            for lit in call.literals:
+                owners[lit] = owners.get(lit, 0) | 1 << bit
+        mask = found.list.eval(
+            pl.element().replace_strict(list(owners), list(owners.values()), default=0,
+                                        return_dtype=pl.UInt64).bitwise_or()
+        ).list.first().fill_null(0)
+        out.append((rows, mask))
+    return out
+
+
 def _call_columns(narrow: pl.DataFrame, calls: list[NeedleCall], users: dict[str, list[Rule]]
                   ) -> tuple[pl.DataFrame, list[pl.Expr]]:
     """The value of every needle call on every row (see ``NeedleCall``), text searched once.
 
-    Per text field: one DFA pass finds the rows containing any literal of any call (a quarter
-    of a day's rows); on those rows one Aho-Corasick pass lists every literal that occurs,
-    folded into a bit mask of the calls owning them; a call is then true where one of its
-    literals occurs, or — when its pattern is more than the literals (whole words, a regex) —
-    where its regex matches, run on those rows only, and of those only where the call can change
-    a condition (``_matters``; elsewhere its value is irrelevant and reads false). Returns the
-    masks (UInt64 columns, NULL where the field is NULL) and one expression per call reading
-    them. (``users``: the rules using each call.)"""
+    Per text field, one pass finds every literal of every call occurring in each row, folded
+    into a bit mask of the calls owning them (``_native_masks``: one native Aho-Corasick pass;
+    without it ``_polars_masks``); a call is then true where one of its literals occurs, or —
+    when its pattern is more than the literals (whole words, a regex) — where its regex matches,
+    run on those rows only, and of those only where the call can change a condition
+    (``_matters``; elsewhere its value is irrelevant and reads false). Returns the masks (UInt64
+    columns, NULL where the field is NULL) and one expression per call reading them. (``users``:
+    the rules using each call.)"""
     by_field: dict[str, list[NeedleCall]] = {}
     for call in calls:
         by_field.setdefault(call.field, []).append(call)
     masks: dict[str, pl.Series] = {}
     exprs: list[pl.Expr] = []
     for name, field_calls in by_field.items():
-        literals = sorted(set().union(*(c.literals for c in field_calls)))
         text = narrow.select(name)
-        candidate = _in_slices(text, _any_literal(name, literals).alias("c")).to_series().fill_null(False)
-        rows = candidate.arg_true()
-        # (a filter keeps the string views; a gather by index would copy the strings)
-        found = _in_slices(text.filter(candidate),
-                           pl.col(name).str.extract_many(literals, overlapping=True).alias("lit"))["lit"]
+        groups = _native_masks(text.to_series(), field_calls)
+        if groups is None:
+            groups = _polars_masks(text, field_calls)
         nulls = text.to_series().is_null() if text.to_series().null_count() else None
-        for first in range(0, len(field_calls), _MASK_BITS):
+        for first, (rows, mask) in zip(range(0, len(field_calls), _MASK_BITS), groups, strict=True):
             group = field_calls[first : first + _MASK_BITS]
-            owners: dict[str, int] = {}
-            for bit, call in enumerate(group):
-                for lit in call.literals:
-                    owners[lit] = owners.get(lit, 0) | 1 << bit
-            mask = found.list.eval(
-                pl.element().replace_strict(list(owners), list(owners.values()), default=0,
-                                            return_dtype=pl.UInt64).bitwise_or()
-            ).list.first().fill_null(0)
             for bit, call in enumerate(group):
                 if call.exact:
                     continue
@@ -188,7 +217,9 @@ def _call_columns(narrow: pl.DataFrame, calls: list[NeedleCall], users: dict[str
                     has.arg_true(), _matters(narrow, rows.filter(has), call, users[call.name]))
                 matched = pl.zeros(mask.len(), dtype=pl.Boolean, eager=True)
                 if check.any():
-                    found_rows = text.filter(candidate).filter(check).select(call.expr.fill_null(False)).to_series()
+                    # (a filter keeps the string views; a gather by index would copy the strings)
+                    at = pl.zeros(narrow.height, dtype=pl.Boolean, eager=True).scatter(rows.filter(check), True)
+                    found_rows = text.filter(at).select(call.expr.fill_null(False)).to_series()
                     matched = matched.scatter(check.arg_true(), found_rows)
                 mask = mask.zip_with(~has | matched, mask & pl.Series([(1 << 64) - 1 - (1 << bit)], dtype=pl.UInt64))
             column = f"__needle_mask_{name}_{first}"
