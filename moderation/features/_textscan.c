@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <emmintrin.h> /* SSE2, in every x86-64 */
 
 /* Character classes (cls table). */
 #define C_LETTER 1
@@ -157,6 +158,30 @@ static inline int encode(uint32_t c, uint8_t *o) {
 }
 
 static inline uint8_t class_of(uint32_t c) { return c < TABLE_SIZE ? cls[c] : C_UNKNOWN; }
+
+/* ---- plain letters --------------------------------------------------------------------------- */
+/* а-п are D0 B0..BF and р-я D1 80..8F in UTF-8: a character (two bytes, read as a little-endian
+ * uint16) is one of them when, its low nibble of the second byte aside, it reads 0xB0D0 or 0x80D1. */
+static inline int plain_at(const uint8_t *s) {
+    uint16_t u;
+    memcpy(&u, s, 2);
+    u &= 0xF0FF;
+    return u == 0xB0D0 || u == 0x80D1;
+}
+
+/* Where the run of plain letters а-я (not ё) from s[i] ends: eight characters per step. */
+static inline int32_t plain_span(const uint8_t *s, int32_t i, int32_t len) {
+    const __m128i mask = _mm_set1_epi16((short)0xF0FF), lo = _mm_set1_epi16((short)0xB0D0),
+                  hi = _mm_set1_epi16((short)0x80D1);
+    while (i + 16 <= len) {
+        __m128i v = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s + i)), mask);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi16(v, lo), _mm_cmpeq_epi16(v, hi)));
+        if (m != 0xFFFF) return i + __builtin_ctz(~m & 0xFFFF); /* (two mask bits per character) */
+        i += 16;
+    }
+    while (i + 1 < len && plain_at(s + i)) i += 2;
+    return i;
+}
 
 /* ---- Arrow string-view columns ------------------------------------------------------------ */
 typedef struct {
@@ -863,7 +888,27 @@ done:
 static int64_t letters_of(const uint8_t *s, int32_t len, int64_t max_chars, int64_t keep, uint8_t *o) {
     int32_t i = 0;
     int64_t chars = 0, kept = 0, w = 0;
-    while (i < len && (max_chars < 0 || chars < max_chars)) {
+    const int64_t limit = max_chars < 0 ? INT64_MAX : max_chars, keep_limit = keep < 0 ? INT64_MAX : keep;
+    while (i < len && chars < limit) {
+        /* A run of plain lower-case Cyrillic letters (most of any text) is its own fingerprint:
+         * copied as it is, within the character and letter budgets. */
+        if (i + 1 < len && plain_at(s + i)) {
+            int32_t j = plain_span(s, i + 2, len);
+            int64_t run = (j - i) >> 1, copied;
+            if (run > limit - chars) run = limit - chars;
+            copied = run < keep_limit - kept ? run : keep_limit - kept;
+            memcpy(o + w, s + i, (size_t)(2 * copied));
+            w += 2 * copied;
+            chars += run;
+            kept += copied;
+            i += 2 * (int32_t)run;
+            continue;
+        }
+        if (s[i] == ' ') { /* the commonest non-letter */
+            i++;
+            chars++;
+            continue;
+        }
         uint32_t c = decode(s, &i);
         chars++;
         if (c < MAP_SIZE) {
@@ -1038,6 +1083,12 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
         uint16_t folded = fold_map[c] ? fold_map[c] : c;
         info[c].sym = (cls[c] & C_DIGIT) ? S_DIGIT : (folded == 0x43E || folded == 0x437) ? S_OZ : S_OTHER;
         info[c].plain = c >= 0x430 && c <= 0x44F && folded == c && (cls[c] & (C_LETTER | C_UPPER)) == C_LETTER;
+    }
+    for (uint32_t c = 0x430; c <= 0x44F; c++) {
+        if (!info[c].plain) { /* plain_span takes every one of а-я for one */
+            PyErr_Format(PyExc_ValueError, "U+%04X is not a plain letter (lower case, folded to itself)", c);
+            return NULL;
+        }
     }
     for (uint32_t c = 0; c < MAP_SIZE; c++) {
         uint32_t l = fp_lower[c] ? fp_lower[c] : c;
