@@ -20,7 +20,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <emmintrin.h> /* SSE2, in every x86-64 */
+#if defined(__SSE2__)
+#include <emmintrin.h> /* in every x86-64 */
+#endif
 
 /* Character classes (cls table). */
 #define C_LETTER 1
@@ -171,6 +173,7 @@ static inline int plain_at(const uint8_t *s) {
 
 /* Where the run of plain letters а-я (not ё) from s[i] ends: eight characters per step. */
 static inline int32_t plain_span(const uint8_t *s, int32_t i, int32_t len) {
+#if defined(__SSE2__)
     const __m128i mask = _mm_set1_epi16((short)0xF0FF), lo = _mm_set1_epi16((short)0xB0D0),
                   hi = _mm_set1_epi16((short)0x80D1);
     while (i + 16 <= len) {
@@ -179,6 +182,7 @@ static inline int32_t plain_span(const uint8_t *s, int32_t i, int32_t len) {
         if (m != 0xFFFF) return i + __builtin_ctz(~m & 0xFFFF); /* (two mask bits per character) */
         i += 16;
     }
+#endif
     while (i + 1 < len && plain_at(s + i)) i += 2;
     return i;
 }
