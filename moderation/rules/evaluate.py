@@ -146,8 +146,12 @@ def _matters(narrow: pl.DataFrame, at: pl.Series, call: NeedleCall, users: list[
 
 def _native_masks(text: pl.Series, field_calls: list[NeedleCall]) -> list[tuple[pl.Series, pl.Series]] | None:
     """Per group of ``_MASK_BITS`` calls: (rows where one of its calls has a literal, the group's
-    mask on those rows), by the native literal search; None when it is not built."""
-    found = literals.call_masks(text, [c.literals for c in field_calls], _MASK_BITS)
+    mask on those rows), by the native literal search; None when it is not built or the literals
+    are too many for it."""
+    try:
+        found = literals.call_masks(text, [c.literals for c in field_calls], _MASK_BITS)
+    except literals.TooManyLiterals:
+        return None
     if found is None:
         return None
     out = []

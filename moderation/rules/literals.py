@@ -21,7 +21,7 @@ import polars as pl
 
 from moderation.features.native import _spec, in_slices
 
-__all__ = ["Automaton", "automaton", "call_masks", "kernel"]
+__all__ = ["Automaton", "TooManyLiterals", "automaton", "call_masks", "kernel"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,10 @@ def kernel() -> ModuleType | None:
             else:
                 _kernel = _literals
     return _kernel
+
+
+class TooManyLiterals(ValueError):
+    """The automaton's table would not fit the kernel's 32-bit state offsets."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def _trie(owners: dict[bytes, int], classes: np.ndarray) -> tuple[list[dict[int,
 
 def _transitions(goto: list[dict[int, int]], out: list[int], n_classes: int) -> np.ndarray:
     """The full transition table (states x classes), ``out`` completed along failure links."""
-    table = np.zeros((len(goto), n_classes), dtype=np.int64)
+    table = np.zeros((len(goto), n_classes), dtype=np.int32)
     fail = [0] * len(goto)
     queue = list(goto[0].values())
     for cls, child in goto[0].items():
@@ -137,14 +141,14 @@ def automaton(calls: tuple[tuple[str, ...], ...], per_word: int = 64) -> Automat
     classes = _byte_classes(owners)
     n_classes = int(classes.max()) + 1
     goto, out = _trie(owners, classes)
+    if len(goto) * n_classes > np.iinfo(np.int32).max:
+        raise TooManyLiterals(f"{len(goto)} states x {n_classes} byte classes: too many for the native automaton")
     table = _transitions(goto, out, n_classes)
     # Accepting states last (the root stays state 0): one comparison per byte tells them apart.
     order = sorted(range(len(goto)), key=lambda s: (out[s] != 0, s))
     renumber = np.empty(len(goto), dtype=np.int64)
     renumber[order] = np.arange(len(goto))
     accepting = [s for s in order if out[s]]
-    if len(goto) * n_classes > np.iinfo(np.int32).max:
-        raise ValueError("too many literals for the native automaton")
     next_ = (renumber[table[order]] * n_classes).astype(np.int32).reshape(-1)
     accept = np.array([_words(out[s], words) for s in accepting], dtype=np.uint64).reshape(len(accepting), words)
     return Automaton(classes, next_, n_classes, accept, (len(goto) - len(accepting)) * n_classes,
@@ -156,7 +160,7 @@ def call_masks(column: pl.Series, calls: Sequence[Iterable[str]], per_word: int 
     """Per row, the calls with a literal occurring in ``column``: (uint64[n, words], NULL rows).
 
     Rows are scanned in slices on parallel threads (the kernel releases the GIL). None when the
-    extension is not built."""
+    extension is not built; TooManyLiterals when the automaton would be too large."""
     module = kernel()
     if module is None:
         return None

@@ -162,3 +162,17 @@ def test_evaluate_with_and_without_the_native_search(generated_day, monkeypatch,
         assert got.equals(want)
         assert (want["rule_hits"].list.len() > 0).sum() > 500
     assert native_calls  # the native search did run
+
+
+def test_too_many_literals_for_the_kernel_take_the_polars_path(generated_day, monkeypatch) -> None:
+    ruleset = load_ruleset(SHIPPED_RULES)
+    frame = complete_fields(generated_day.head(3000), ruleset.fields)
+    want = evaluate(ruleset, frame)
+
+    def too_many(*args):
+        raise L.TooManyLiterals("too many")
+
+    monkeypatch.setattr(L, "automaton", too_many)
+    with pytest.raises(L.TooManyLiterals):
+        L.call_masks(pl.Series(["a"]), [["a"]])
+    assert evaluate(ruleset, frame).equals(want)
