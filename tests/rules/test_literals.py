@@ -84,6 +84,16 @@ def test_overlapping_literals_all_count() -> None:
     assert nulls.tolist() == [False, False, False, True]
 
 
+def test_more_than_64_calls() -> None:
+    """Call i owns the number i as a word and the letter "я" when i is a multiple of 50."""
+    calls = [[f" {i} "] + (["я"] if i % 50 == 0 else []) for i in range(150)]
+    column = [" 0 ", " 64 я ", " 149 1 2 63 65 ", "", None, "x 128 x"]
+    masks, nulls = L.call_masks(pl.Series(column), calls)
+    assert masks.shape == (6, 3)
+    np.testing.assert_array_equal(masks, reference(column, calls, 64)[0])
+    assert masks[1].tolist() == [1 | 1 << 50, 1 | 1 << 36, 0]  # " 64 " (call 64), "я" (calls 0, 50, 100)
+
+
 def test_many_rows_on_threads() -> None:
     """More rows than one slice (parallel threads), lanes ending rows at different places."""
     base = ["", None, "продам без предоплаты", "x" * 13, "ааааааааааааааааа б", "😀 дом 1", "дом"]
