@@ -63,10 +63,14 @@ static int tables_ready = 0;
 
 /* ---- needle sets: Aho-Corasick automata built in Python, one step per code point --------- */
 /* raw: over the lower-cased text (accept bit k: contact hint set k: e-mail, link, handle); tok: over " " + tokens + " "
- * (accept bit k: token needle set k). Code points are first mapped to the automaton's alphabet
- * (symbol 0: any character no needle holds). A transition entry is the next state in its low
- * 12 bits and the accept bits of that state (its suffixes' included) above. */
+ * (accept bit k: token needle set k, k < 3; bit 3 + k: the hints of raw set k that hold a letter а-я,
+ * in their token form, a superset of them: plain letters then never move the raw automaton).
+ * Code points are first mapped to the automaton's alphabet (symbol 0: any character no needle
+ * holds). A transition entry is the next state in its low STATE_BITS bits and the accept bits of
+ * that state (its suffixes' included) above. */
 #define ALPHABET 128
+#define STATE_BITS 10
+#define STATE_MASK ((1u << STATE_BITS) - 1)
 typedef struct {
     uint16_t *next; /* states x ALPHABET */
     int states;
@@ -76,7 +80,7 @@ typedef struct {
 static Automaton raw_ac, tok_ac;
 static uint8_t raw_space, tok_space; /* the symbol of ' ' in each alphabet */
 
-#define STEP(ac, st, sym, acc) do { uint16_t v_ = (ac).next[(st) * ALPHABET + (sym)]; (st) = v_ & 0xFFF; (acc) |= v_ >> 12; } while (0)
+#define STEP(ac, st, sym, acc) do { uint16_t v_ = (ac).next[(st) * ALPHABET + (sym)]; (st) = v_ & STATE_MASK; (acc) |= v_ >> STATE_BITS; } while (0)
 /* Most characters leave the automaton at its root: a predictable branch instead of a dependent load. */
 #define STEP_FAST(ac, st, sym, acc) do { unsigned s_ = (sym); if ((st) | (ac).leaves_root[s_]) STEP(ac, st, s_, acc); } while (0)
 
@@ -400,36 +404,31 @@ static uint32_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
     return f;
 }
 
-/* The automata and the digit-gap history, as a plain run of letters leaves them. */
-typedef struct { unsigned raw_st, tok_st, raw_acc, tok_acc; uint32_t hist; } Automata;
+/* Per plain letter а-я, indexed by ((first byte & 1) << 6) | (second byte & 0x3F): its symbol in
+ * the token automaton, bit 7 set when that symbol leaves the root. */
+static uint8_t plain_tok[128];
 
-/* From s[i], the letters а-я (not ё) in a row: steps the automata over them and returns where the
- * run ends. Kept out of the main loop so that its few variables stay in registers. */
-static __attribute__((noinline)) int32_t plain_run(const uint8_t *s, int32_t i, int32_t len, Automata *a) {
-    unsigned raw_st = a->raw_st, tok_st = a->tok_st, raw_acc = a->raw_acc, tok_acc = a->tok_acc;
-    uint32_t hist = a->hist;
-    const uint16_t *raw_next = raw_ac.next, *tok_next = tok_ac.next;
-    const uint8_t *raw_leaves = raw_ac.leaves_root, *tok_leaves = tok_ac.leaves_root;
-    int32_t j = i;
-    while (j + 1 < len) {
-        uint8_t b0 = s[j];
-        if ((b0 & 0xFE) != 0xD0) break;
-        const Info *f = &info[((uint32_t)(b0 & 0x1F) << 6) | (s[j + 1] & 0x3F)];
-        if (!f->plain) break;
-        if (raw_st | raw_leaves[f->raw_sym]) {
-            uint16_t v = raw_next[raw_st * ALPHABET + f->raw_sym];
-            raw_st = v & 0xFFF;
-            raw_acc |= v >> 12;
+/* From s[i], the run of letters а-я (not ё): steps the token automaton over it (the raw one stays
+ * at its root: see the automata above) and returns where the run ends; *hist gets its last
+ * symbols. Kept out of the main loop so that its few variables stay in registers. */
+static __attribute__((noinline)) int32_t plain_run(const uint8_t *s, int32_t i, int32_t len, unsigned *tok_state,
+                                                   unsigned *tok_accept, uint32_t *hist) {
+    int32_t j = plain_span(s, i, len);
+    unsigned st = *tok_state, acc = *tok_accept;
+    const uint16_t *next = tok_ac.next;
+    for (int32_t k = i; k < j; k += 2) {
+        unsigned e = plain_tok[((s[k] & 1) << 6) | (s[k + 1] & 0x3F)];
+        if (st | (e & 0x80)) {
+            uint16_t v = next[st * ALPHABET + (e & 0x7F)];
+            st = v & STATE_MASK;
+            acc |= v >> STATE_BITS;
         }
-        if (tok_st | tok_leaves[f->tok_sym]) {
-            uint16_t v = tok_next[tok_st * ALPHABET + f->tok_sym];
-            tok_st = v & 0xFFF;
-            tok_acc |= v >> 12;
-        }
-        hist = (hist << 8) | f->sym;
-        j += 2;
     }
-    a->raw_st = raw_st, a->tok_st = tok_st, a->raw_acc = raw_acc, a->tok_acc = tok_acc, a->hist = hist;
+    /* The digit-gap history: after two letters or more no gap can end at the next digit (each
+     * gap pattern has a digit, a space or at most one о/з after it), whatever the letters were. */
+    *hist = j - i == 2 ? *hist << 8 | info[((uint32_t)(s[i] & 0x1F) << 6) | (s[i + 1] & 0x3F)].sym
+                       : H2(S_OTHER, S_OTHER);
+    *tok_state = st, *tok_accept = acc;
     return j;
 }
 
@@ -675,9 +674,8 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
                     /* A run of plain lower-case Cyrillic letters (most of any text): only the
                      * automata see each one; counts and bytes are taken for the run. */
                     TOKEN_CHARACTER(); /* (the digit run before it is closed after the run) */
-                    Automata a = {raw_st, tok_st, raw_acc, tok_acc, hist};
-                    int32_t j = plain_run(s, i, len, &a);
-                    raw_st = a.raw_st, tok_st = a.tok_st, raw_acc = a.raw_acc, tok_acc = a.tok_acc, hist = a.hist;
+                    int32_t j = plain_run(s, i, len, &tok_st, &tok_acc, &hist);
+                    raw_st = 0;
                     if (j > i) {
                         int32_t count = (j - i) / 2;
                         memcpy(out->tok + pos, s + i, (size_t)(j - i));
@@ -776,7 +774,7 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
         if (after9 >= 9) flags |= F_SPREAD9;
         if (touches >= 2) flags |= F_GLUED2;
         STEP(tok_ac, tok_st, tok_space, tok_acc);
-        flags |= (uint32_t)(raw_acc & 7) << F_NEEDLES_SHIFT;
+        flags |= (uint32_t)((raw_acc | tok_acc >> 3) & 7) << F_NEEDLES_SHIFT;
         flags |= (uint32_t)(tok_acc & 7) << (F_NEEDLES_SHIFT + RAW_SETS);
         if (at) flags |= F_AT;
         if (latin >= 4) flags |= F_LATIN4;
@@ -1017,17 +1015,17 @@ static int load_automaton(PyObject *o_next, Automaton *ac, const char *name) {
     Py_buffer nb;
     if (PyObject_GetBuffer(o_next, &nb, PyBUF_SIMPLE) < 0) return -1;
     int64_t states = nb.len / (ALPHABET * 2);
-    int ok = states > 0 && states <= 0x1000 && nb.len == states * ALPHABET * 2;
+    int ok = states > 0 && states <= (1 << STATE_BITS) && nb.len == states * ALPHABET * 2;
     if (ok) {
         ac->states = (int)states;
         ac->next = malloc((size_t)nb.len);
         memcpy(ac->next, nb.buf, (size_t)nb.len);
         for (int64_t k = 0; k < states * ALPHABET; k++)
-            if ((ac->next[k] & 0xFFF) >= states) ok = 0;
+            if ((ac->next[k] & STATE_MASK) >= states) ok = 0;
         for (int k = 0; k < ALPHABET; k++) ac->leaves_root[k] = ac->next[k] != 0;
     }
     PyBuffer_Release(&nb);
-    if (!ok) PyErr_Format(PyExc_ValueError, "%s: not an automaton (states x %d uint16, at most 4096 states)", name, ALPHABET);
+    if (!ok) PyErr_Format(PyExc_ValueError, "%s: not an automaton (states x %d uint16, at most %d states)", name, ALPHABET, 1 << STATE_BITS);
     return ok ? 0 : -1;
 }
 
@@ -1093,6 +1091,10 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
             PyErr_Format(PyExc_ValueError, "U+%04X is not a plain letter (lower case, folded to itself)", c);
             return NULL;
         }
+        if (info[c].raw_sym) { /* plain_run leaves the raw automaton at its root */
+            PyErr_Format(PyExc_ValueError, "raw needles hold U+%04X: put them in the token automaton", c);
+            return NULL;
+        }
     }
     for (uint32_t c = 0; c < MAP_SIZE; c++) {
         uint32_t l = fp_lower[c] ? fp_lower[c] : c;
@@ -1134,6 +1136,8 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
     if (load_words(o_prefixes, unit_prefixes, prefix_len, &n_prefixes) < 0) return NULL;
     if (load_automaton(o_rn, &raw_ac, "raw automaton") < 0) return NULL;
     if (load_automaton(o_tn, &tok_ac, "token automaton") < 0) return NULL;
+    for (uint32_t c = 0x430; c <= 0x44F; c++)
+        plain_tok[c - 0x400] = (uint8_t)(info[c].tok_sym | (tok_ac.leaves_root[info[c].tok_sym] ? 0x80 : 0));
     tables_ready = 1;
     Py_RETURN_NONE;
 }

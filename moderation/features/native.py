@@ -13,6 +13,7 @@ features fall back to the Polars reference everywhere — slower, the same value
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -112,12 +113,13 @@ def _char_map(mapping: dict[str, str]) -> np.ndarray:
 
 
 _ALPHABET = 128  # symbols per automaton (_textscan.c ALPHABET); symbol 0: any other character
+_STATE_BITS = 10  # _textscan.c STATE_BITS: a transition entry is the state, then the accept bits
 
 
 def _automaton(needle_sets: list[list[str]], char_map: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """Aho-Corasick over the characters of the needles, as a full transition table.
 
-    Returns (next, symbols): next[state * 128 + symbol] holds the next state in its low 12 bits
+    Returns (next, symbols): next[state * 128 + symbol] holds the next state in its low 10 bits
     and, above, the bits k of the needle sets with a needle ending there (or at a suffix);
     symbols[c] is the symbol of code point c (< U+0800) once ``char_map`` has mapped it.
     """
@@ -138,7 +140,7 @@ def _automaton(needle_sets: list[list[str]], char_map: dict[str, str]) -> tuple[
                     child = goto[state][symbol[ch]] = len(goto) - 1
                 state = child
             accept[state] |= 1 << k
-    if len(goto) > 0x1000 or len(needle_sets) > 4:
+    if len(goto) > 1 << _STATE_BITS or len(needle_sets) > 16 - _STATE_BITS:
         raise ValueError("needle sets too large for the kernel's automaton")
     table = np.zeros((len(goto), _ALPHABET), dtype=np.int64)
     fail = [0] * len(goto)
@@ -153,9 +155,25 @@ def _automaton(needle_sets: list[list[str]], char_map: dict[str, str]) -> tuple[
             fail[child] = int(table[fail[state], sym]) if state else 0
             table[state, sym] = child
             queue.append(child)
-    entries = table | (np.array(accept, dtype=np.int64)[table] << 12)
+    entries = table | (np.array(accept, dtype=np.int64)[table] << _STATE_BITS)
     symbols = np.array([symbol.get(char_map.get(chr(c), chr(c)), 0) for c in range(_MAP_SIZE)], dtype=np.uint8)
     return entries.astype(np.uint16).reshape(-1), symbols
+
+
+# Contact hints on the lower-cased text that hold a letter а-я are looked for in the tokens
+# instead, in their token form ("собака", ".рф" -> "рф"): every text holding the hint has tokens
+# holding that form, so the flag still covers every row the regex can match, and runs of plain
+# letters (most of any text) need not step the raw automaton (_textscan.c plain_run).
+_PLAIN = re.compile("[а-я]")
+
+
+def _latin(hints: list[str]) -> list[str]:
+    return [h for h in hints if not _PLAIN.search(h)]
+
+
+def _cyrillic(hints: list[str], T: ModuleType) -> list[str]:
+    forms = {re.sub(r"[\W_]+", " ", h.translate(str.maketrans(T._LOWER_FOLD))).strip() for h in hints if _PLAIN.search(h)}
+    return sorted(f for f in forms if f)
 
 
 def _number_words(T: ModuleType) -> list[tuple[bytes, bytes]]:
@@ -183,8 +201,10 @@ def _load() -> ModuleType | None:
         _number_words(T),
         [u.encode() for u in T._MEASURE_UNITS],
         [u.encode() for u in T._MEASURE_PREFIXES],
-        *_automaton([T._EMAIL_HINTS, T._LINK_HINTS, T._HANDLE_HINTS], T._LOWER),
-        *_automaton([T._REQUISITE_HINTS, T._CALL_HINTS, T._MESSENGER_HINTS], T._LOWER_FOLD),
+        *_automaton([_latin(T._EMAIL_HINTS), _latin(T._LINK_HINTS), _latin(T._HANDLE_HINTS)], T._LOWER),
+        *_automaton([T._REQUISITE_HINTS, T._CALL_HINTS, T._MESSENGER_HINTS,
+                     _cyrillic(T._EMAIL_HINTS, T), _cyrillic(T._LINK_HINTS, T), _cyrillic(T._HANDLE_HINTS, T)],
+                    T._LOWER_FOLD),
     )
     return _textscan
 
