@@ -374,6 +374,20 @@ static int32_t join_digits(uint8_t *s, int32_t n) {
     return w;
 }
 
+/* join_digits for tokens whose spaces between digits are known: s[0..n) without the spaces at
+ * gaps[0..count) (ascending). Returns the new length. */
+#define MAX_GAPS 32
+static int32_t without_gaps(uint8_t *s, int32_t n, const int32_t *gaps, int count) {
+    if (count == 0) return n;
+    int32_t w = gaps[0];
+    for (int k = 0; k < count; k++) {
+        int32_t from = gaps[k] + 1, to = k + 1 < count ? gaps[k + 1] : n;
+        memmove(s + w, s + from, (size_t)(to - from));
+        w += to - from;
+    }
+    return w;
+}
+
 #define F_TOKEN_FLAGS (F_RUN10 | F_RUN67 | F_SPREAD9 | (7 << (F_NEEDLES_SHIFT + RAW_SETS)))
 
 /* The flags that depend on the tokens (digit runs, token needle sets), and their digits. */
@@ -418,11 +432,9 @@ static __attribute__((noinline)) int32_t plain_run(const uint8_t *s, int32_t i, 
     const uint16_t *next = tok_ac.next;
     for (int32_t k = i; k < j; k += 2) {
         unsigned e = plain_tok[((s[k] & 1) << 6) | (s[k + 1] & 0x3F)];
-        if (st | (e & 0x80)) {
-            uint16_t v = next[st * ALPHABET + (e & 0x7F)];
-            st = v & STATE_MASK;
-            acc |= v >> STATE_BITS;
-        }
+        uint16_t v = next[st * ALPHABET + (e & 0x7F)];
+        st = v & STATE_MASK;
+        acc |= v >> STATE_BITS;
     }
     /* The digit-gap history: after two letters or more no gap can end at the next digit (each
      * gap pattern has a digit, a space or at most one о/з after it), whatever the letters were. */
@@ -651,6 +663,7 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
         unsigned raw_st = 0, tok_st = 0, raw_acc = 0, tok_acc = 0;
         STEP(tok_ac, tok_st, tok_space, tok_acc); /* the token automaton reads " " + tokens + " " */
         int pending = 0;        /* a separator since the last token character */
+        int32_t gaps[MAX_GAPS], n_gaps = 0; /* where a space between two digits was written (from start) */
         int64_t token_at = pos; /* where the current token starts in tok */
         int in_token = 0, run = 0, after9 = -1, letter_gap = 0, prev_digit = 0;
         int prev_kind = 0, touches = 0; /* kind: 1 a Cyrillic letter, 2 a digit, 0 anything else */
@@ -669,8 +682,7 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
             const uint8_t *s = parts[p];
             int32_t i = 0, len = lens[p];
             while (i < len) {
-                if (i + 1 < len && (s[i] & 0xFE) == 0xD0
-                    && info[((uint32_t)(s[i] & 0x1F) << 6) | (s[i + 1] & 0x3F)].plain) {
+                if (i + 1 < len && plain_at(s + i)) {
                     /* A run of plain lower-case Cyrillic letters (most of any text): only the
                      * automata see each one; counts and bytes are taken for the run. */
                     TOKEN_CHARACTER(); /* (the digit run before it is closed after the run) */
@@ -737,7 +749,12 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
                     int digit = (k & C_DIGIT) != 0;
                     /* "\d \d": a gap text_norm joins, so the digit run goes on across it */
                     if (pending && !(digit && prev_digit)) { if (run) flags |= run_flags(run); run = 0; }
+                    int spaced = pending && pos > start;
                     TOKEN_CHARACTER();
+                    if (spaced && digit && prev_digit) {
+                        if (n_gaps < MAX_GAPS) gaps[n_gaps] = (int32_t)(pos - 1 - start);
+                        n_gaps++;
+                    }
                     if (digit) {
                         int gap = gap_before_digit(hist);
                         if (gap) flags |= F_DIGIT_GAP;
@@ -801,7 +818,7 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
                 m = join_digits(t, m);
                 flags = (flags & ~(uint32_t)F_TOKEN_FLAGS) | token_flags(t, m, &norm_digits);
             } else { /* no token needle holds a digit, and the digit runs were counted joined */
-                m = join_digits(t, m);
+                m = n_gaps <= MAX_GAPS ? without_gaps(t, m, gaps, n_gaps) : join_digits(t, m);
             }
             pos = start + m;
         }
