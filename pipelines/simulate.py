@@ -377,7 +377,7 @@ def _day_metrics(day: int, scored: pl.DataFrame, ruleset, proposed_ids: set[str]
 def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], None] = print) -> dict:
     """Run the loop; write ``days.csv``, ``summary.json``, plots and per-day suggestion reports
     under ``out``; return the summary (per-day rows + the done-when checks)."""
-    from moderation.features import add_features, compute_day_stats
+    from moderation.features import add_features
     from moderation.rules import load_ruleset
     from moderation.synth import DEFAULT_START, generate_day
     from pipelines.score_day import load_scorer, run_score
@@ -429,7 +429,7 @@ def simulate(out: Path, cfg: SimConfig = SimConfig(), *, log: Callable[[str], No
             report = run_score(listings_path, run_dir, settings, truth=[truth_path], scorer=scorer,
                                show_progress=False, enqueue=True)
             decisions = pl.read_parquet(run_dir / "decisions.parquet")
-            features = add_features(listings, compute_day_stats(listings))
+            features = add_features(listings)  # the day is the batch: its figures from it
             scored = features.join(
                 decisions.select("listing_id", "decision", "decided_by", "rule_hits", "shadow_hits"), on="listing_id"
             ).join(truth.select("listing_id", "violation", "pattern", "label_noise"), on="listing_id").with_columns(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from moderation.features import add_features, compute_day_stats
+from moderation.features import add_features
 from review_queue.promotion import (
     Candidate,
     Criteria,
@@ -100,7 +100,7 @@ def attach_features(reviewed: pl.DataFrame, history: pl.DataFrame | None = None)
             frame = frame.with_columns(pl.lit(None, dtype=dtype).alias(name))
         else:
             frame = frame.with_columns(pl.col(name).cast(dtype, strict=False))
-    return add_features(frame, compute_day_stats(frame))
+    return add_features(frame)
 
 
 def _examples(reviewed: pl.DataFrame, condition: str, approve: bool = False) -> tuple[list[dict], list[dict]]:
@@ -354,6 +354,6 @@ def read_history(dumps: Sequence[Path], runs: Sequence[Path]) -> pl.DataFrame:
         if not decisions_path.is_file():
             raise InputSchemaError(f"{decisions_path}: no decisions file (run `moderation score` first).")
         decisions = pl.read_parquet(decisions_path, columns=["listing_id", "decision", "rule_hits", "shadow_hits"])
-        features = add_features(listings, compute_day_stats(listings))
+        features = add_features(listings)
         frames.append(features.join(decisions, on="listing_id").with_columns(pl.col("created_at").dt.date().alias("day")))
     return pl.concat(frames, how="vertical_relaxed")

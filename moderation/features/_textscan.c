@@ -275,7 +275,36 @@ typedef struct {
     uint8_t *tok;          /* room for 2 * raw bytes + n + 8: see py_scan */
     int32_t *title_chars, *description_chars, *letters, *upper, *digits, *exclamations, *norm_digits;
     uint32_t *flags;
+    /* The fingerprint letters (as fingerprint_text writes them), when fp is not NULL. */
+    int64_t *fp_offsets;   /* n + 1 */
+    uint8_t *fp;           /* room: see py_fingerprint_text */
+    uint8_t *fp_state;     /* 0: title or description null, 1: written, 2: the reference decides */
+    int64_t fp_chars, fp_letters; /* of the description: its first fp_chars characters, fp_letters letters */
 } Out;
+
+/* One character of the fingerprint's text (not a plain letter: see the plain runs): its lower
+ * case written when it is a letter and *kept < limit. Returns 0, or -1 when the reference decides. */
+static inline int fp_char(uint32_t c, uint8_t k, uint8_t *o, int64_t *w, int64_t *kept, int64_t limit) {
+    if (c < MAP_SIZE) {
+        const FpChar *f = &fp_small[c];
+        if (f->action == FP_UNKNOWN) return -1;
+        if (f->action == FP_KEEP && *kept < limit) {
+            memcpy(o + *w, f->bytes, 2); /* room: see py_fingerprint_text */
+            *w += f->len;
+            ++*kept;
+        }
+        return 0;
+    }
+    if (c >= 0x10000) return (k & (C_UNKNOWN | C_LETTER)) ? -1 : 0; /* letters beyond the BMP: reference */
+    uint32_t l = fp_lower[c];
+    if (l == 0xFFFFFFFFu) return -1;
+    if (l) c = l;
+    if ((class_of(c) & C_LETTER) && *kept < limit) {
+        *w += encode(c, o + *w);
+        ++*kept;
+    }
+    return 0;
+}
 
 /* Symbols of the digit-gap history: the last few code points written to the tokens. */
 #define S_DIGIT 'd'
@@ -647,6 +676,8 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
     Work work = {0};
     int oom = 0;
     out->tok_offsets[0] = 0;
+    int64_t fp_pos = 0;
+    if (out->fp) out->fp_offsets[0] = 0;
     for (int64_t r = 0; r < n; r++) {
         const uint8_t *parts[2];
         int32_t lens[2];
@@ -656,6 +687,9 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
         uint32_t flags = 0;
         int32_t chars[2] = {0, 0}, letters = 0, upper = 0, digits = 0, excl = 0, norm_digits = 0;
         int64_t start = pos;
+        /* The fingerprint: the title's letters, '|', the letters of the description's start. */
+        int fp_on = out->fp && has[0] && has[1], fp_bad = 0;
+        int64_t fp_start = fp_pos, fp_kept = 0, fp_limit = INT64_MAX; /* (letters: the title's are all kept) */
         if (!has[0] && !has[1]) {
             flags = F_NULL;
             goto row_done;
@@ -671,6 +705,11 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
         uint32_t hist = 0;
         for (int p = 0; p < 2; p++) {
             if (!has[p]) continue;
+            if (p == 1 && fp_on) {
+                out->fp[fp_pos++] = '|';
+                fp_kept = 0;
+                fp_limit = out->fp_letters;
+            }
             if (p == 1 && has[0]) { /* the joining space: a separator */
                 STEP(raw_ac, raw_st, raw_space, raw_acc);
                 prev_kind = 0;
@@ -692,6 +731,14 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
                         int32_t count = (j - i) / 2;
                         memcpy(out->tok + pos, s + i, (size_t)(j - i));
                         pos += j - i;
+                        if (fp_on && (p == 0 || chars[1] < out->fp_chars)) { /* the letters are their own lower case */
+                            int64_t take = count;
+                            if (p == 1 && take > out->fp_chars - chars[1]) take = out->fp_chars - chars[1];
+                            if (take > fp_limit - fp_kept) take = fp_limit - fp_kept;
+                            memcpy(out->fp + fp_pos, s + i, (size_t)(2 * take));
+                            fp_pos += 2 * take;
+                            fp_kept += take;
+                        }
                         chars[p] += count;
                         letters += count;
                         touches += prev_kind == 2; /* a digit just before the first letter */
@@ -730,6 +777,9 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
                 const Info *in = c < MAP_SIZE ? &info[c] : NULL;
                 uint8_t k = in ? in->cls : class_of(c);
                 if (k & C_UNKNOWN) { flags = F_FALLBACK; goto row_done; }
+                if (fp_on && (p == 0 || chars[1] < out->fp_chars)
+                    && fp_char(c, k, out->fp, &fp_pos, &fp_kept, fp_limit) < 0)
+                    fp_bad = 1;
                 chars[p]++;
                 letters += k & C_LETTER;
                 upper += (k & C_UPPER) >> 1;
@@ -827,6 +877,11 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
             if (one_phone(out->tok + start, (int32_t)(pos - start))) flags |= F_ONE_PHONE;
         }
     row_done:
+        if (out->fp) {
+            out->fp_state[r] = !fp_on ? 0 : (fp_bad || (flags & F_FALLBACK)) ? 2 : 1;
+            if (out->fp_state[r] != 1) fp_pos = fp_start;
+            out->fp_offsets[r + 1] = fp_pos;
+        }
         if (flags & F_FALLBACK) {
             pos = start;
             chars[0] = chars[1] = letters = upper = digits = excl = norm_digits = 0;
@@ -857,17 +912,24 @@ static void total_bytes(const Column *c, int64_t n, int64_t *total) {
 }
 
 /* scan(title_spec, description_spec, n, tok_offsets, tok, title_chars, description_chars,
- *      letters, upper, digits, exclamations, norm_digits, flags) -> bytes used in tok
- * tok: text_norm of every row (null and fallback rows aside); norm_digits: its digits. */
+ *      letters, upper, digits, exclamations, norm_digits, flags
+ *      [, fp_offsets, fp, fp_state, fp_chars, fp_letters]) -> bytes used in tok
+ * tok: text_norm of every row (null and fallback rows aside); norm_digits: its digits. With the
+ * fp buffers, also what fingerprint_text(..., fp_chars, fp_letters) writes (and its states). */
 static PyObject *py_scan(PyObject *self, PyObject *args) {
     PyObject *tspec, *dspec, *o_off, *o_tok, *o_tc, *o_dc, *o_let, *o_up, *o_dig, *o_ex, *o_nd, *o_fl;
-    long long n;
+    PyObject *o_fpo = NULL, *o_fp = NULL, *o_fps = NULL;
+    long long n, fp_chars = 0, fp_letters = 0;
     if (!tables_ready) { PyErr_SetString(PyExc_RuntimeError, "_textscan.init() was not called"); return NULL; }
-    if (!PyArg_ParseTuple(args, "OOLOOOOOOOOOO", &tspec, &dspec, &n, &o_off, &o_tok, &o_tc, &o_dc, &o_let,
-                          &o_up, &o_dig, &o_ex, &o_nd, &o_fl))
+    if (!PyArg_ParseTuple(args, "OOLOOOOOOOOOO|OOOLL", &tspec, &dspec, &n, &o_off, &o_tok, &o_tc, &o_dc, &o_let,
+                          &o_up, &o_dig, &o_ex, &o_nd, &o_fl, &o_fpo, &o_fp, &o_fps, &fp_chars, &fp_letters))
         return NULL;
+    if (o_fpo && (!o_fp || !o_fps || fp_chars < 0 || fp_letters < 0)) {
+        PyErr_SetString(PyExc_ValueError, "the fingerprint needs fp_offsets, fp, fp_state, fp_chars >= 0, fp_letters >= 0");
+        return NULL;
+    }
     Column title, desc;
-    Py_buffer b[12];
+    Py_buffer b[13];
     memset(b, 0, sizeof(b));
     PyObject *result = NULL;
     memset(&desc, 0, sizeof(desc));
@@ -887,7 +949,16 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
         if (writable(ints[k], &b[2 + k], (Py_ssize_t)(4 * n), names[k]) < 0) goto done;
     if (writable(o_fl, &b[9], (Py_ssize_t)(4 * n), "flags") < 0) goto done;
     Out out = {b[0].buf, b[1].buf, b[2].buf, b[3].buf, b[4].buf, b[5].buf, b[6].buf, b[7].buf, b[8].buf,
-               b[9].buf};
+               b[9].buf, NULL, NULL, NULL, fp_chars, fp_letters};
+    if (o_fpo) {
+        int64_t tbytes = 0;
+        total_bytes(&title, n, &tbytes);
+        int64_t fp_need = 3 * tbytes + 4 * fp_letters * n + n + 8; /* as in py_fingerprint_text */
+        if (writable(o_fpo, &b[10], (Py_ssize_t)(8 * (n + 1)), "fp_offsets") < 0) goto done;
+        if (writable(o_fp, &b[11], (Py_ssize_t)fp_need, "fp") < 0) goto done;
+        if (writable(o_fps, &b[12], (Py_ssize_t)n, "fp_state") < 0) goto done;
+        out.fp_offsets = b[10].buf, out.fp = b[11].buf, out.fp_state = b[12].buf;
+    }
     int rc;
     Py_BEGIN_ALLOW_THREADS
     rc = scan_rows(&title, &desc, n, &out);
@@ -895,7 +966,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     if (rc < 0) { PyErr_NoMemory(); goto done; }
     result = PyLong_FromLongLong(out.tok_offsets[n]);
 done:
-    for (int k = 0; k < 12; k++) if (b[k].obj) PyBuffer_Release(&b[k]);
+    for (int k = 0; k < 13; k++) if (b[k].obj) PyBuffer_Release(&b[k]);
     column_release(&title);
     column_release(&desc);
     return result;

@@ -238,24 +238,42 @@ def _strings(offsets: np.ndarray, data: np.ndarray, used: int, valid: np.ndarray
     return pl.from_arrow(array)
 
 
-def _scan_slice(title: pl.Series, description: pl.Series) -> pl.DataFrame:
+def _scan_slice(title: pl.Series, description: pl.Series, fingerprint: tuple[int, int] | None) -> pl.DataFrame:
     module = kernel()
     n = len(title)
     title_spec, title_array = _spec(title)
     description_spec, description_array = _spec(description)
-    raw_bytes = int(title.str.len_bytes().sum() or 0) + int(description.str.len_bytes().sum() or 0)
+    title_bytes = int(title.str.len_bytes().sum() or 0)
+    raw_bytes = title_bytes + int(description.str.len_bytes().sum() or 0)
     offsets = np.empty(n + 1, dtype=np.int64)
     tok = np.empty(2 * raw_bytes + n + 8, dtype=np.uint8)
     counts = [np.empty(n, dtype=np.int32) for _ in _COUNTS]
     flags = np.empty(n, dtype=np.uint32)
-    used = module.scan(title_spec, description_spec, n, offsets, tok, *counts, flags)
+    fp = ()
+    if fingerprint is not None:
+        chars, letters = fingerprint
+        fp = (np.empty(n + 1, dtype=np.int64), np.empty(_fingerprint_room(title_bytes, letters, n), dtype=np.uint8),
+              np.empty(n, dtype=np.uint8), chars, letters)
+    used = module.scan(title_spec, description_spec, n, offsets, tok, *counts, flags, *fp)
     del title_array, description_array  # the buffers were read in place until here
     valid = (flags & (F_NULL | F_FALLBACK)) == 0
-    return pl.DataFrame([
+    columns = [
         _strings(offsets, tok, used, valid).alias("__tok"),
         *[pl.Series(name, values) for name, values in zip(_COUNTS, counts, strict=True)],
         pl.Series("__flags", flags),
-    ])
+    ]
+    if fp:
+        fp_offsets, fp_data, state = fp[:3]
+        columns += [_strings(fp_offsets, fp_data, int(fp_offsets[-1]), state == 1).alias("__fp_letters"),
+                    pl.Series("__fp_state", state)]
+    return pl.DataFrame(columns)
+
+
+def _fingerprint_room(title_bytes: int, description_letters: int, n: int) -> int:
+    """Bytes the kernel may write for n rows' fingerprint letters: lower-casing below U+10000
+    keeps a character within 3 bytes, a kept letter takes at most 4, one '|' per row, + 8 (a
+    letter is copied as two bytes)."""
+    return 3 * title_bytes + 4 * description_letters * n + n + 8
 
 
 # Rows per slice when a batch is split across threads (the kernel releases the GIL).
@@ -272,17 +290,21 @@ def in_slices(height: int, work) -> list:
         return list(pool.map(lambda ab: work(ab[0], ab[1] - ab[0]), zip(bounds[:-1], bounds[1:], strict=True)))
 
 
-def scan_texts(title: pl.Series, description: pl.Series) -> pl.DataFrame | None:
+def scan_texts(title: pl.Series, description: pl.Series,
+               fingerprint: tuple[int, int] | None = None) -> pl.DataFrame | None:
     """SCAN_COLUMNS for each row of title / description (None without the kernel).
 
     ``__tok`` is the row's text_norm (spelled-out numbers, letters standing for digits and digit
     gaps undone), ``__norm_digits`` its digits, ``__flags`` what the regexes may find there. It
     is null on F_NULL and F_FALLBACK rows; the counts of F_FALLBACK rows are 0.
+
+    With ``fingerprint`` = (description characters, description letters), the same read also
+    gives what ``fingerprint_texts`` would: ``__fp_letters`` and ``__fp_state``.
     """
     if kernel() is None:
         return None
     title, description = title.cast(pl.String), description.cast(pl.String)  # an all-null column may be Null
-    parts = in_slices(len(title), lambda a, n: _scan_slice(title.slice(a, n), description.slice(a, n)))
+    parts = in_slices(len(title), lambda a, n: _scan_slice(title.slice(a, n), description.slice(a, n), fingerprint))
     return parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=False)
 
 
@@ -303,7 +325,7 @@ def fingerprint_texts(title: pl.Series, description: pl.Series, description_char
         description_spec, description_array = _spec(description.slice(a, n))
         title_bytes = int(title.slice(a, n).str.len_bytes().sum() or 0)
         offsets = np.empty(n + 1, dtype=np.int64)
-        data = np.empty(3 * title_bytes + 4 * description_letters * n + n + 8, dtype=np.uint8)
+        data = np.empty(_fingerprint_room(title_bytes, description_letters, n), dtype=np.uint8)
         state = np.empty(n, dtype=np.uint8)
         used = module.fingerprint_text(title_spec, description_spec, n, offsets, data, state,
                                        description_chars, description_letters)

@@ -39,6 +39,8 @@ _COPIES_SCHEMA = {"listing_id": pl.String, "earlier_copies": pl.Int64}
 _FINGERPRINT_SEED = 20261101
 # The description's start: its first 160 characters, of which the first 80 letters count.
 _DESCRIPTION_CHARS, _DESCRIPTION_LETTERS = 160, 80
+# What native.scan_texts needs to give the fingerprint letters in the same read of the texts.
+FINGERPRINT_SCAN = (_DESCRIPTION_CHARS, _DESCRIPTION_LETTERS)
 
 
 def listing_fingerprint() -> pl.Expr:
@@ -70,11 +72,14 @@ class DayStats:
 
 
 def compute_day_stats(
-    listings: pl.LazyFrame | pl.DataFrame, previous_fingerprints: pl.Series | None = None
+    listings: pl.LazyFrame | pl.DataFrame, previous_fingerprints: pl.Series | None = None,
+    scanned: pl.DataFrame | None = None,
 ) -> DayStats:
     """Median positive price per category (and overall) and earlier copies, over the whole dump.
 
     ``previous_fingerprints`` are the ``listing_fingerprint`` values of earlier days' listings.
+    ``scanned``: ``native.scan_texts(..., FINGERPRINT_SCAN)`` of an in-memory ``listings``, when
+    the caller has it (its fingerprint letters save a second read of the texts).
     """
     lazy = listings.lazy() if isinstance(listings, pl.DataFrame) else listings
     columns = lazy.collect_schema().names()
@@ -89,7 +94,7 @@ def compute_day_stats(
     rows = listings.height if isinstance(listings, pl.DataFrame) else None
     in_memory = listings if isinstance(listings, pl.DataFrame) else None
     copies = (
-        _earlier_copies(lazy, previous_fingerprints, rows, in_memory)
+        _earlier_copies(lazy, previous_fingerprints, rows, in_memory, scanned)
         if all(c in columns for c in _FINGERPRINT_COLUMNS)
         else pl.DataFrame(schema=_COPIES_SCHEMA)
     )
@@ -119,18 +124,22 @@ def _fingerprints(lazy: pl.LazyFrame, rows: int | None) -> pl.DataFrame:
     return pl.concat(parts, rechunk=False)
 
 
-def _native_fingerprints(listings: pl.DataFrame) -> pl.DataFrame | None:
+def _native_fingerprints(listings: pl.DataFrame, scanned: pl.DataFrame | None = None) -> pl.DataFrame | None:
     """``_fingerprints`` of an in-memory batch by the native kernel (None without it).
 
     The kernel writes the letters ``listing_fingerprint`` hashes; Polars hashes them, so the
     values are the same (rows the kernel's tables do not cover take the expression itself).
+    The letters come from ``scanned`` when it has them.
     """
     from moderation.features import native
 
-    texts = native.fingerprint_texts(listings["title"], listings["description"], _DESCRIPTION_CHARS, _DESCRIPTION_LETTERS)
-    if texts is None:
-        return None
-    letters, state = texts
+    if scanned is not None and "__fp_letters" in scanned.columns:
+        letters, state = scanned["__fp_letters"], scanned["__fp_state"].to_numpy()
+    else:
+        texts = native.fingerprint_texts(listings["title"], listings["description"], *FINGERPRINT_SCAN)
+        if texts is None:
+            return None
+        letters, state = texts
     frame = listings.select("listing_id", "created_at", "seller_id").with_columns(letters.alias("__letters"))
     fingerprints = frame.select(
         pl.col("listing_id").cast(pl.String),
@@ -166,13 +175,13 @@ def _native_fingerprints_scan(lazy: pl.LazyFrame) -> pl.DataFrame | None:
 
 
 def _earlier_copies(lazy: pl.LazyFrame, previous: pl.Series | None, rows: int | None = None,
-                    listings: pl.DataFrame | None = None) -> pl.DataFrame:
+                    listings: pl.DataFrame | None = None, scanned: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per listing, the number of same-fingerprint listings before it (by time, then file order).
 
     ``created_at`` orders as itself or as its text (the lazy path of ``score_day`` reads it as
     text): ISO text sorts in time order, so both give the same order.
     """
-    found = _native_fingerprints(listings) if listings is not None else _native_fingerprints_scan(lazy)
+    found = _native_fingerprints(listings, scanned) if listings is not None else _native_fingerprints_scan(lazy)
     if found is None:  # no native kernel
         found = _fingerprints(lazy, rows)
     # Only listings whose fingerprint occurs twice today, or on an earlier day, can have copies

@@ -70,6 +70,41 @@ def test_fingerprints_equal_the_expression(rows, seller) -> None:
     assert found["fingerprint"].to_list() == frame.select(tabular.listing_fingerprint()).to_series().to_list()
 
 
+@settings(max_examples=300, deadline=None)
+@given(_rows, st.sampled_from(["s1", None]))
+def test_fingerprints_from_the_scan_equal_the_expression(rows, seller) -> None:
+    """The fingerprint letters the text scan writes in passing give the same fingerprints."""
+    frame = _frame(rows).with_columns(
+        seller_id=pl.lit(seller, dtype=pl.String),
+        listing_id=pl.int_range(pl.len()).cast(pl.String),
+        created_at=pl.lit(None, dtype=pl.Datetime("us")),
+    )
+    scanned = native.scan_texts(frame["title"], frame["description"], tabular.FINGERPRINT_SCAN)
+    alone = native.fingerprint_texts(frame["title"], frame["description"], *tabular.FINGERPRINT_SCAN)
+    # The scan may leave a row to the reference (state 2) that the letters alone compute: its
+    # fingerprint then comes from the expression, the same value.
+    state = scanned["__fp_state"].to_numpy()
+    assert ((state == alone[1]) | (state == 2)).all()
+    both = (state == 1) & (alone[1] == 1)
+    assert scanned["__fp_letters"].filter(both).to_list() == alone[0].filter(both).to_list()
+    found = tabular._native_fingerprints(frame, scanned)
+    assert found["fingerprint"].to_list() == frame.select(tabular.listing_fingerprint()).to_series().to_list()
+    assert_frame_equal(scanned.drop("__fp_letters", "__fp_state"), native.scan_texts(frame["title"], frame["description"]))
+
+
+def test_add_features_of_a_whole_day_computes_its_figures_in_the_same_read(monkeypatch) -> None:
+    """add_features(day) == add_features(day, compute_day_stats(day)), with and without the kernel."""
+    from moderation.features import add_features, compute_day_stats
+    from moderation.synth.day import generate_day
+
+    listings, _ = generate_day(0, 3000, seed=13)
+    expected = add_features(listings, compute_day_stats(listings))
+    assert expected["earlier_copies"].sum() > 0
+    assert_frame_equal(add_features(listings), expected)
+    monkeypatch.setattr(native, "kernel", lambda: None)
+    assert_frame_equal(add_features(listings), expected)
+
+
 def test_a_generated_day_equals_the_reference_in_every_feature() -> None:
     """Realistic listings (obfuscated phones, spelled-out numbers, reposts), in thread slices."""
     from moderation.features import add_features, compute_day_stats
