@@ -358,6 +358,10 @@ static int32_t letter_pass(uint8_t *s, int32_t n, uint32_t letter, uint8_t digit
     int32_t r = 0, seg = 0, w = 0; /* read position, first byte not yet copied, write position */
     while (r < n) {
         int32_t i;
+        if (r + 1 < n && plain_at(s + r)) { /* letters а-я: no digit to start a match */
+            r = plain_span(s, r + 2, n);
+            continue;
+        }
         if (digit_next(s, r, &i)) {
             int32_t j = i;
             while (j < n && s[j] == ' ') j++;
@@ -417,6 +421,23 @@ static int32_t without_gaps(uint8_t *s, int32_t n, const int32_t *gaps, int coun
     return w;
 }
 
+/* Per plain letter а-я, indexed by ((first byte & 1) << 6) | (second byte & 0x3F): its symbol in
+ * the token automaton. */
+static uint8_t plain_tok[128];
+
+/* The token automaton over the plain letters s[i..j): one step each, without a branch (whether a
+ * letter moves the automaton is too random to predict). */
+static inline void plain_steps(const uint8_t *s, int32_t i, int32_t j, unsigned *state, unsigned *accept) {
+    unsigned st = *state, acc = *accept;
+    const uint16_t *next = tok_ac.next;
+    for (int32_t k = i; k < j; k += 2) {
+        uint16_t v = next[st * ALPHABET + plain_tok[((s[k] & 1) << 6) | (s[k + 1] & 0x3F)]];
+        st = v & STATE_MASK;
+        acc |= v >> STATE_BITS;
+    }
+    *state = st, *accept = acc;
+}
+
 #define F_TOKEN_FLAGS (F_RUN10 | F_RUN67 | F_SPREAD9 | (7 << (F_NEEDLES_SHIFT + RAW_SETS)))
 
 /* The flags that depend on the tokens (digit runs, token needle sets), and their digits. */
@@ -427,6 +448,14 @@ static uint32_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
     uint32_t f = 0;
     STEP(tok_ac, st, tok_space, acc);
     while (i < n) {
+        if (i + 1 < n && plain_at(s + i)) {
+            int32_t j = plain_span(s, i + 2, n);
+            plain_steps(s, i, j, &st, &acc);
+            f |= run_flags(run);
+            run = 0;
+            i = j;
+            continue;
+        }
         uint32_t c = decode(s, &i);
         STEP(tok_ac, st, c < MAP_SIZE ? info[c].tok_sym : 0, acc);
         if (class_of(c) & C_DIGIT) {
@@ -447,29 +476,17 @@ static uint32_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
     return f;
 }
 
-/* Per plain letter а-я, indexed by ((first byte & 1) << 6) | (second byte & 0x3F): its symbol in
- * the token automaton, bit 7 set when that symbol leaves the root. */
-static uint8_t plain_tok[128];
-
 /* From s[i], the run of letters а-я (not ё): steps the token automaton over it (the raw one stays
  * at its root: see the automata above) and returns where the run ends; *hist gets its last
  * symbols. Kept out of the main loop so that its few variables stay in registers. */
 static __attribute__((noinline)) int32_t plain_run(const uint8_t *s, int32_t i, int32_t len, unsigned *tok_state,
                                                    unsigned *tok_accept, uint32_t *hist) {
     int32_t j = plain_span(s, i, len);
-    unsigned st = *tok_state, acc = *tok_accept;
-    const uint16_t *next = tok_ac.next;
-    for (int32_t k = i; k < j; k += 2) {
-        unsigned e = plain_tok[((s[k] & 1) << 6) | (s[k + 1] & 0x3F)];
-        uint16_t v = next[st * ALPHABET + (e & 0x7F)];
-        st = v & STATE_MASK;
-        acc |= v >> STATE_BITS;
-    }
+    plain_steps(s, i, j, tok_state, tok_accept);
     /* The digit-gap history: after two letters or more no gap can end at the next digit (each
      * gap pattern has a digit, a space or at most one о/з after it), whatever the letters were. */
     *hist = j - i == 2 ? *hist << 8 | info[((uint32_t)(s[i] & 0x1F) << 6) | (s[i + 1] & 0x3F)].sym
                        : H2(S_OTHER, S_OTHER);
-    *tok_state = st, *tok_accept = acc;
     return j;
 }
 
@@ -1225,7 +1242,7 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
     if (load_automaton(o_rn, &raw_ac, "raw automaton") < 0) return NULL;
     if (load_automaton(o_tn, &tok_ac, "token automaton") < 0) return NULL;
     for (uint32_t c = 0x430; c <= 0x44F; c++)
-        plain_tok[c - 0x400] = (uint8_t)(info[c].tok_sym | (tok_ac.leaves_root[info[c].tok_sym] ? 0x80 : 0));
+        plain_tok[c - 0x400] = info[c].tok_sym;
     tables_ready = 1;
     Py_RETURN_NONE;
 }
