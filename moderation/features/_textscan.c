@@ -1102,6 +1102,92 @@ done:
     return result;
 }
 
+/* ---- lower-cased raw text ------------------------------------------------------------------- */
+/* s[0..n) lower-cased as text.py's _LOWER map has it (A-Z, А-Я; Ё and ё as е) into o: every
+ * mapped character keeps its length in UTF-8, so o gets n bytes. A two-byte character led by
+ * D0 / D1 (Cyrillic) is looked up in lower2 (its two bytes as they go out), without branches
+ * on which letter it is. */
+static uint16_t lower2[128]; /* by ((lead & 1) << 6) | (second byte & 0x3F) */
+
+static void lower_bytes(const uint8_t *s, int32_t n, uint8_t *o) {
+    int32_t i = 0;
+    while (i < n) {
+        uint8_t b = s[i];
+        if ((b & 0xFE) == 0xD0 && i + 1 < n) {
+            uint16_t v = lower2[((b & 1) << 6) | (s[i + 1] & 0x3F)];
+            memcpy(o + i, &v, 2);
+            i += 2;
+        } else {
+            o[i++] = (uint8_t)(b + (((unsigned)(b - 'A') < 26u) << 5));
+        }
+    }
+}
+
+static void lower2_init(void) {
+    for (uint32_t k = 0; k < 128; k++) {
+        uint32_t c = ((0x10u | (k >> 6)) << 6) | (k & 0x3F); /* U+0400..U+047F */
+        if (c >= 0x410 && c <= 0x42F) c += 0x20;
+        else if (c == 0x401 || c == 0x451) c = 0x435;
+        uint8_t out[2] = {(uint8_t)(0xC0 | (c >> 6)), (uint8_t)(0x80 | (c & 0x3F))};
+        memcpy(&lower2[k], out, 2);
+    }
+}
+
+/* lower_text(title_spec, description_spec, rows, offsets, data, valid) -> bytes used.
+ * For each row index in rows (int64): title + " " + description (a null one left out, no space
+ * then), lower-cased by lower_bytes; valid[k] = 0 where both are null. */
+static PyObject *py_lower_text(PyObject *self, PyObject *args) {
+    PyObject *tspec, *dspec, *o_rows, *o_off, *o_data, *o_valid;
+    if (!PyArg_ParseTuple(args, "OOOOOO", &tspec, &dspec, &o_rows, &o_off, &o_data, &o_valid)) return NULL;
+    Column title, desc;
+    Py_buffer b[4];
+    memset(b, 0, sizeof(b));
+    memset(&desc, 0, sizeof(desc));
+    PyObject *result = NULL;
+    if (column_from(tspec, &title) < 0) { column_release(&title); return NULL; }
+    if (column_from(dspec, &desc) < 0) goto done;
+    if (PyObject_GetBuffer(o_rows, &b[0], PyBUF_SIMPLE) < 0) goto done;
+    int64_t m = b[0].len / 8, height = (int64_t)(title.views.len / 16) - title.offset;
+    if ((int64_t)(desc.views.len / 16) - desc.offset < height) height = (int64_t)(desc.views.len / 16) - desc.offset;
+    const int64_t *rows = b[0].buf;
+    int64_t need = 0;
+    for (int64_t k = 0; k < m; k++) {
+        if (rows[k] < 0 || rows[k] >= height) {
+            PyErr_Format(PyExc_IndexError, "row %lld is outside the %lld rows", (long long)rows[k], (long long)height);
+            goto done;
+        }
+        const uint8_t *s;
+        int32_t len;
+        if (column_get(&title, rows[k], &s, &len)) need += len + 1;
+        if (column_get(&desc, rows[k], &s, &len)) need += len;
+    }
+    if (writable(o_off, &b[1], (Py_ssize_t)(8 * (m + 1)), "offsets") < 0) goto done;
+    if (writable(o_data, &b[2], (Py_ssize_t)need, "data") < 0) goto done;
+    if (writable(o_valid, &b[3], (Py_ssize_t)m, "valid") < 0) goto done;
+    int64_t *off = b[1].buf;
+    uint8_t *data = b[2].buf, *valid = b[3].buf;
+    Py_BEGIN_ALLOW_THREADS
+    int64_t pos = 0;
+    off[0] = 0;
+    for (int64_t k = 0; k < m; k++) {
+        const uint8_t *ts = NULL, *ds = NULL;
+        int32_t tl = 0, dl = 0;
+        int ht = column_get(&title, rows[k], &ts, &tl), hd = column_get(&desc, rows[k], &ds, &dl);
+        if (ht) { lower_bytes(ts, tl, data + pos); pos += tl; }
+        if (ht && hd) data[pos++] = ' ';
+        if (hd) { lower_bytes(ds, dl, data + pos); pos += dl; }
+        valid[k] = ht || hd;
+        off[k + 1] = pos;
+    }
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromLongLong(off[m]);
+done:
+    for (int k = 0; k < 4; k++) if (b[k].obj) PyBuffer_Release(&b[k]);
+    column_release(&title);
+    column_release(&desc);
+    return result;
+}
+
 /* ---- init ------------------------------------------------------------------------------------ */
 static int copy_table(PyObject *obj, void *dst, Py_ssize_t bytes, const char *name) {
     Py_buffer b;
@@ -1243,6 +1329,7 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
     if (load_automaton(o_tn, &tok_ac, "token automaton") < 0) return NULL;
     for (uint32_t c = 0x430; c <= 0x44F; c++)
         plain_tok[c - 0x400] = info[c].tok_sym;
+    lower2_init();
     tables_ready = 1;
     Py_RETURN_NONE;
 }
@@ -1251,6 +1338,7 @@ static PyMethodDef methods[] = {
     {"init", py_init, METH_VARARGS, "Load the Unicode tables, number words and needle sets (once)."},
     {"scan", py_scan, METH_VARARGS, "Tokenise, count and flag title + description of each row."},
     {"fingerprint_text", py_fingerprint_text, METH_VARARGS, "Letters of title and description start."},
+    {"lower_text", py_lower_text, METH_VARARGS, "Lower-cased title + description of some rows."},
     {NULL, NULL, 0, NULL},
 };
 

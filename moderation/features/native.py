@@ -26,7 +26,7 @@ import pyarrow as pa
 __all__ = [
     "F_NULL", "F_FALLBACK", "F_NUMBER_WORD", "F_DIGIT_GAP", "F_RUN10", "F_RUN67", "F_SPREAD9",
     "F_EMAIL_HINT", "F_LINK_HINT", "F_HANDLE_HINT", "F_REQUISITE_HINT", "F_CALL_HINT", "F_MESSENGER_HINT", "F_TOKEN_FLAGS", "F_GLUED2", "F_AT", "F_LATIN4", "F_PHONE_DECIDED", "F_ONE_PHONE",
-    "SCAN_COLUMNS", "kernel", "scan_texts", "fingerprint_texts", "in_slices",
+    "SCAN_COLUMNS", "kernel", "scan_texts", "fingerprint_texts", "lower_texts", "in_slices",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -336,3 +336,26 @@ def fingerprint_texts(title: pl.Series, description: pl.Series, description_char
     if len(parts) == 1:
         return parts[0]
     return pl.concat([p[0] for p in parts], rechunk=False), np.concatenate([p[1] for p in parts])
+
+
+def lower_texts(title: pl.Series, description: pl.Series, rows: pl.Series) -> pl.Series | None:
+    """title + " " + description of the given rows (nulls left out), lower-cased as text.py's
+    ``_LOWER`` has it: ``_raw_text().str.replace_many(_LOWER)`` of those rows, in one pass.
+    None without the kernel."""
+    module = kernel()
+    if module is None:
+        return None
+    title, description = title.cast(pl.String), description.cast(pl.String)
+    title_spec, title_array = _spec(title)
+    description_spec, description_array = _spec(description)
+    at = rows.cast(pl.Int64).to_numpy()
+    outside = at[(at < 0) | (at >= len(title))]
+    if len(outside):
+        raise IndexError(f"row {outside[0]} is outside the {len(title)} rows")
+    need = int(title.str.len_bytes().gather(rows).sum() or 0) + int(description.str.len_bytes().gather(rows).sum() or 0)
+    offsets = np.empty(len(at) + 1, dtype=np.int64)
+    data = np.empty(need + len(at) + 8, dtype=np.uint8)
+    valid = np.empty(len(at), dtype=np.uint8)
+    used = module.lower_text(title_spec, description_spec, np.ascontiguousarray(at), offsets, data, valid)
+    del title_array, description_array
+    return _strings(offsets, data, used, valid.astype(bool))

@@ -387,10 +387,18 @@ def _features_from_scan(texts: pl.DataFrame, scanned: pl.DataFrame) -> pl.DataFr
     """TEXT_FEATURES from a kernel scan (``native.SCAN_COLUMNS``) of ``texts``."""
     frame = pl.concat([texts, scanned.select("__tok", "__norm_digits", "__flags")], how="horizontal")
     tok = pl.col("__tok")
-    low = _raw_text().str.replace_many(_LOWER)
     # A handle is "@name", or a keyword then a Latin name ("тг ivan_88"): either needs an '@'
     # or a Latin identifier besides its keyword.
     handle = _flag(native.F_HANDLE_HINT) & (_flag(native.F_AT) | _flag(native.F_LATIN4))
+    # The lower-cased raw text (_raw_text().str.replace_many(_LOWER)), by the kernel, on the rows
+    # whose e-mail, link, handle or glued-digit regexes run (null elsewhere).
+    lowered = frame.select(
+        _flag(native.F_EMAIL_HINT) | _flag(native.F_LINK_HINT) | handle | _flag(native.F_SPREAD9 | native.F_GLUED2)
+    ).to_series().arg_true()
+    frame = frame.with_columns(pl.repeat(None, frame.height, dtype=pl.String, eager=True)
+                               .scatter(lowered, native.lower_texts(texts["title"], texts["description"], lowered))
+                               .alias("__low"))
+    low = pl.col("__low")
     hinted = pl.DataFrame([
         _on_rows(frame, [mask], [low.str.contains(pattern).alias(name)])[name]
         for mask, pattern, name in [(_flag(native.F_EMAIL_HINT), _EMAIL_RE, "email_in_text"),

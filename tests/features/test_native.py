@@ -179,3 +179,18 @@ def test_spelled_out_numbers_compose_as_the_reference_does(rows) -> None:
     passes give the regex passes' text, digits and flags."""
     frame = _frame(rows)
     assert_frame_equal(T.add_text_features(frame).drop("title", "description"), T.reference_text_features(frame))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_rows, st.data())
+def test_lower_texts_equal_the_lower_case_map(rows, data) -> None:
+    frame = _frame(rows)
+    at = pl.Series(data.draw(st.lists(st.integers(0, frame.height - 1), max_size=10)), dtype=pl.Int64)
+    expected = frame[at].select(T._raw_text().str.replace_many(T._LOWER)).to_series()
+    assert native.lower_texts(frame["title"], frame["description"], at).to_list() == expected.to_list()
+
+
+def test_lower_texts_refuses_a_row_outside_the_columns() -> None:
+    frame = _frame([("Текст", None)])
+    with pytest.raises(IndexError, match="row 1 is outside the 1 rows"):
+        native.lower_texts(frame["title"], frame["description"], pl.Series([1]))
