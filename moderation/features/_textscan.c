@@ -1188,6 +1188,91 @@ done:
     return result;
 }
 
+/* ---- the phone in a text ------------------------------------------------------------------------ */
+/* _PHONE_RE = (?:^|\D)(ONE)(?:ONE)*(?:\D|$), ONE = [78]\d{10} | 9\d{9} | 89\d{8}: the first run of
+ * digits made only of phones; group 1 its first phone, the alternatives tried in that order. */
+
+/* Can the digits d[0..n) be cut into phones? */
+static int phones_only(const uint8_t *d, int32_t n) {
+    if (n == 0) return 1;
+    if (n >= 11 && (d[0] == '7' || d[0] == '8') && phones_only(d + 11, n - 11)) return 1;
+    if (n >= 10 && d[0] == '9' && phones_only(d + 10, n - 10)) return 1;
+    return n >= 10 && d[0] == '8' && d[1] == '9' && phones_only(d + 10, n - 10);
+}
+
+/* The length of group 1 for a run of digits d[0..n) that is only phones, else 0. */
+static int first_phone(const uint8_t *d, int32_t n) {
+    if (n >= 11 && (d[0] == '7' || d[0] == '8') && phones_only(d + 11, n - 11)) return 11;
+    if (n >= 10 && d[0] == '9' && phones_only(d + 10, n - 10)) return 10;
+    if (n >= 10 && d[0] == '8' && d[1] == '9' && phones_only(d + 10, n - 10)) return 10;
+    return 0;
+}
+
+/* Of s[0..n): the character offset of the last ten digits of _PHONE_RE's group 1; -1 when it
+ * does not match; -2 when a digit outside ASCII makes the regex the judge. */
+static int32_t phone_at(const uint8_t *s, int32_t n) {
+    int32_t i = 0, chars = 0;
+    while (i < n) {
+        if ((unsigned)(s[i] - '0') < 10) {
+            int32_t a = i, at = chars;
+            while (i < n && (unsigned)(s[i] - '0') < 10) i++;
+            chars += i - a;
+            if (i < n && s[i] >= 0x80 && !(s[i] == 0xD0 || s[i] == 0xD1)) { /* a digit of another script next? */
+                int32_t j = i;
+                if (class_of(decode(s, &j)) & (C_DIGIT | C_UNKNOWN)) return -2;
+            }
+            int len = i - a >= 10 ? first_phone(s + a, i - a) : 0;
+            if (len) return at + len - 10;
+            continue;
+        }
+        if (s[i] >= 0x80 && !(s[i] == 0xD0 || s[i] == 0xD1)) {
+            int32_t j = i;
+            if (class_of(decode(s, &j)) & (C_DIGIT | C_UNKNOWN)) return -2;
+            i = j;
+        } else {
+            i += s[i] < 0x80 ? 1 : 2;
+        }
+        chars++;
+    }
+    return -1;
+}
+
+/* phone_at(spec, rows, out): for each row index in rows (int64), phone_at of the string there
+ * (-1 for a null one) into out (int32). */
+static PyObject *py_phone_at(PyObject *self, PyObject *args) {
+    PyObject *spec, *o_rows, *o_out;
+    if (!tables_ready) { PyErr_SetString(PyExc_RuntimeError, "_textscan.init() was not called"); return NULL; }
+    if (!PyArg_ParseTuple(args, "OOO", &spec, &o_rows, &o_out)) return NULL;
+    Column col;
+    Py_buffer b[2];
+    memset(b, 0, sizeof(b));
+    PyObject *result = NULL;
+    if (column_from(spec, &col) < 0) goto done;
+    if (PyObject_GetBuffer(o_rows, &b[0], PyBUF_SIMPLE) < 0) goto done;
+    int64_t m = b[0].len / 8, height = (int64_t)(col.views.len / 16) - col.offset;
+    const int64_t *rows = b[0].buf;
+    for (int64_t k = 0; k < m; k++) {
+        if (rows[k] < 0 || rows[k] >= height) {
+            PyErr_Format(PyExc_IndexError, "row %lld is outside the %lld rows", (long long)rows[k], (long long)height);
+            goto done;
+        }
+    }
+    if (writable(o_out, &b[1], (Py_ssize_t)(4 * m), "out") < 0) goto done;
+    int32_t *out = b[1].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (int64_t k = 0; k < m; k++) {
+        const uint8_t *s = NULL;
+        int32_t len = 0;
+        out[k] = column_get(&col, rows[k], &s, &len) ? phone_at(s, len) : -1;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    for (int k = 0; k < 2; k++) if (b[k].obj) PyBuffer_Release(&b[k]);
+    column_release(&col);
+    return result;
+}
+
 /* ---- init ------------------------------------------------------------------------------------ */
 static int copy_table(PyObject *obj, void *dst, Py_ssize_t bytes, const char *name) {
     Py_buffer b;
@@ -1339,6 +1424,7 @@ static PyMethodDef methods[] = {
     {"scan", py_scan, METH_VARARGS, "Tokenise, count and flag title + description of each row."},
     {"fingerprint_text", py_fingerprint_text, METH_VARARGS, "Letters of title and description start."},
     {"lower_text", py_lower_text, METH_VARARGS, "Lower-cased title + description of some rows."},
+    {"phone_at", py_phone_at, METH_VARARGS, "Where the phone _PHONE_RE finds in some rows is."},
     {NULL, NULL, 0, NULL},
 };
 

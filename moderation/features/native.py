@@ -27,7 +27,7 @@ import pyarrow as pa
 __all__ = [
     "F_NULL", "F_FALLBACK", "F_NUMBER_WORD", "F_DIGIT_GAP", "F_RUN10", "F_RUN67", "F_SPREAD9",
     "F_EMAIL_HINT", "F_LINK_HINT", "F_HANDLE_HINT", "F_REQUISITE_HINT", "F_CALL_HINT", "F_MESSENGER_HINT", "F_TOKEN_FLAGS", "F_GLUED2", "F_AT", "F_LATIN4", "F_PHONE_DECIDED", "F_ONE_PHONE",
-    "SCAN_COLUMNS", "kernel", "scan_texts", "fingerprint_texts", "lower_texts", "in_slices",
+    "SCAN_COLUMNS", "kernel", "scan_texts", "fingerprint_texts", "lower_texts", "phone_at", "in_slices",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -372,3 +372,18 @@ def lower_texts(title: pl.Series, description: pl.Series, rows: pl.Series) -> pl
     used = module.lower_text(title_spec, description_spec, np.ascontiguousarray(at), offsets, data, valid)
     del title_array, description_array
     return _strings(offsets, data, used, valid.astype(bool))
+
+
+def phone_at(texts: pl.Series, rows: pl.Series) -> np.ndarray | None:
+    """Per given row of ``texts``: the character offset of the last ten digits of the phone
+    ``text._PHONE_RE`` finds there (its group 1), -1 where it finds none (or the text is null),
+    -2 where a digit of another script leaves the answer to the regex. None without the kernel."""
+    module = kernel()
+    if module is None:
+        return None
+    spec, array = _spec(texts.cast(pl.String))
+    at = np.ascontiguousarray(rows.cast(pl.Int64).to_numpy())
+    out = np.empty(len(at), dtype=np.int32)
+    module.phone_at(spec, at, out)
+    del array
+    return out

@@ -383,6 +383,36 @@ def _flag(bits: int) -> pl.Expr:
     return (pl.col("__flags") & bits) == bits
 
 
+def _phone_exprs(phone: pl.Expr) -> list[pl.Expr]:
+    """text_phone and phone_in_text from _PHONE_RE's group 1 (null: no phone)."""
+    return [
+        pl.when(phone.str.len_chars() == 10).then(pl.lit("7") + phone)
+        .otherwise(pl.lit("7") + phone.str.slice(1)).alias("text_phone"),
+        phone.is_not_null().alias("phone_in_text"),
+    ]
+
+
+def _phones(frame: pl.DataFrame) -> pl.DataFrame:
+    """text_phone and phone_in_text on the F_RUN10 rows of ``frame`` (null elsewhere).
+
+    The kernel's ``phone_at`` says where _PHONE_RE's phone is (its last ten digits are the
+    number after the 7); the regex itself runs only where it leaves the answer open."""
+    rows = frame.select(_flag(native.F_RUN10)).to_series().arg_true()
+    at = pl.Series("at", native.phone_at(frame["__unlisted"], rows))
+    phone = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("text_phone")
+    present = pl.repeat(None, frame.height, dtype=pl.Boolean, eager=True).alias("phone_in_text")
+    found = rows.filter(at >= 0)
+    digits = pl.DataFrame({"u": frame["__unlisted"].gather(found), "at": at.filter(at >= 0)})
+    phone = phone.scatter(found, digits.select(pl.lit("7") + pl.col("u").str.slice(pl.col("at"), 10)).to_series())
+    present = present.scatter(rows, at >= 0)
+    open_rows = rows.filter(at == -2)
+    if open_rows.len():
+        by_regex = frame.select("__unlisted")[open_rows].select(_phone_exprs(pl.col("__unlisted").str.extract(_PHONE_RE, 1)))
+        phone = phone.scatter(open_rows, by_regex["text_phone"])
+        present = present.scatter(open_rows, by_regex["phone_in_text"])
+    return pl.DataFrame([phone, present])
+
+
 def _features_from_scan(texts: pl.DataFrame, scanned: pl.DataFrame) -> pl.DataFrame:
     """TEXT_FEATURES from a kernel scan (``native.SCAN_COLUMNS``) of ``texts``."""
     frame = pl.concat([texts, scanned.select("__tok", "__norm_digits", "__flags")], how="horizontal")
@@ -410,12 +440,7 @@ def _features_from_scan(texts: pl.DataFrame, scanned: pl.DataFrame) -> pl.DataFr
     without = frame[rows].select(tok.str.replace_all(_REQUISITES_RE, ""))["__tok"]
     frame = frame.with_columns(frame["__tok"].scatter(rows, without).alias("__unlisted"))
     unlisted = pl.col("__unlisted")
-    phone = unlisted.str.extract(_PHONE_RE, 1)
-    phones = _on_rows(frame, [_flag(native.F_RUN10)], [
-        pl.when(phone.str.len_chars() == 10).then(pl.lit("7") + phone)
-        .otherwise(pl.lit("7") + phone.str.slice(1)).alias("text_phone"),
-        phone.is_not_null().alias("phone_in_text"),
-    ])
+    phones = _phones(frame)
     # A phone spread over the text: all its digits, measures aside, make one phone; or digits glued
     # into words in two places or more (each match of _GLUED_DIGITS_RE has a letter touching a digit).
     # (The kernel decides it where no requisite word is; the rest here.)
@@ -498,11 +523,7 @@ def _text_features(df: pl.DataFrame) -> pl.DataFrame:
     count = pl.col("text_digit_count")
     # Each signal runs only where it can fire: a phone needs a run of ten digits, a spread-out
     # phone ten digits in the text, a local number six digits and a call word.
-    phones = _on_rows(staged, [count >= 10, norm.str.contains(r"\d{10}")], [
-        pl.when(phone.str.len_chars() == 10).then(pl.lit("7") + phone)
-        .otherwise(pl.lit("7") + phone.str.slice(1)).alias("text_phone"),
-        phone.is_not_null().alias("phone_in_text"),
-    ])
+    phones = _on_rows(staged, [count >= 10, norm.str.contains(r"\d{10}")], _phone_exprs(phone))
     # "The digits of the text, read in order, contain a phone" without building that string;
     # measures ("89 см", "7 лет") are not digits of a phone.
     digits_only = _without_measures(unlisted)

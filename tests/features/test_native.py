@@ -194,3 +194,22 @@ def test_lower_texts_refuses_a_row_outside_the_columns() -> None:
     frame = _frame([("Текст", None)])
     with pytest.raises(IndexError, match="row 1 is outside the 1 rows"):
         native.lower_texts(frame["title"], frame["description"], pl.Series([1]))
+
+
+_DIGITISH = st.lists(st.sampled_from(["7", "8", "9", "89", "79", "0", "1234", "12345678", "9123456789", "89123456789",
+                                      " ", "а", "x", "٣", "-", "ё"]), max_size=14).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.one_of(st.none(), _DIGITISH), min_size=1, max_size=12))
+def test_phone_at_finds_the_phone_the_regex_finds(texts) -> None:
+    """Where _PHONE_RE's phone is (its preference among 7/8 + 10, 9 + 9 and 89 + 8 digits, runs of
+    several phones), or that only the regex can tell (a digit of another script nearby)."""
+    column = pl.Series(texts, dtype=pl.String)
+    at = native.phone_at(column, pl.int_range(len(texts), eager=True))
+    expected = pl.DataFrame({"t": column}).select(T._phone_exprs(pl.col("t").str.extract(T._PHONE_RE, 1)))
+    for text, offset, phone in zip(texts, at, expected["text_phone"], strict=True):
+        if offset == -2:
+            assert "٣" in text
+        else:
+            assert (None if offset == -1 else "7" + text[offset : offset + 10]) == phone, text
