@@ -421,9 +421,9 @@ static int32_t without_gaps(uint8_t *s, int32_t n, const int32_t *gaps, int coun
     return w;
 }
 
-/* Per plain letter а-я, indexed by ((first byte & 1) << 6) | (second byte & 0x3F): its symbol in
- * the token automaton. */
-static uint8_t plain_tok[128];
+/* Per plain letter а-я, indexed by its two UTF-8 bytes xor-ed (а-п: D0 ^ B0..BF = 0x60..0x6F, р-я:
+ * D1 ^ 80..8F = 0x50..0x5F, one operation per letter): its symbol in the token automaton. */
+static uint8_t plain_tok[256];
 
 /* The token automaton over the plain letters s[i..j): one step each, without a branch (whether a
  * letter moves the automaton is too random to predict). */
@@ -431,7 +431,7 @@ static inline void plain_steps(const uint8_t *s, int32_t i, int32_t j, unsigned 
     unsigned st = *state, acc = *accept;
     const uint16_t *next = tok_ac.next;
     for (int32_t k = i; k < j; k += 2) {
-        uint16_t v = next[st * ALPHABET + plain_tok[((s[k] & 1) << 6) | (s[k + 1] & 0x3F)]];
+        uint16_t v = next[st * ALPHABET + plain_tok[s[k] ^ s[k + 1]]];
         st = v & STATE_MASK;
         acc |= v >> STATE_BITS;
     }
@@ -476,18 +476,67 @@ static uint32_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
     return f;
 }
 
-/* From s[i], the run of letters а-я (not ё): steps the token automaton over it (the raw one stays
- * at its root: see the automata above) and returns where the run ends; *hist gets its last
- * symbols. Kept out of the main loop so that its few variables stay in registers. */
-static __attribute__((noinline)) int32_t plain_run(const uint8_t *s, int32_t i, int32_t len, unsigned *tok_state,
-                                                   unsigned *tok_accept, uint32_t *hist) {
-    int32_t j = plain_span(s, i, len);
-    plain_steps(s, i, j, tok_state, tok_accept);
-    /* The digit-gap history: after two letters or more no gap can end at the next digit (each
-     * gap pattern has a digit, a space or at most one о/з after it), whatever the letters were. */
-    *hist = j - i == 2 ? *hist << 8 | info[((uint32_t)(s[i] & 0x1F) << 6) | (s[i + 1] & 0x3F)].sym
-                       : H2(S_OTHER, S_OTHER);
+/* What plain_run carries: the token automaton and digit-gap history in and out; out, the single
+ * spaces it went across and where its last word starts in s. */
+typedef struct {
+    unsigned st, acc;
+    uint32_t hist;
+    int32_t spaces, word;
+} PlainRun;
+
+/* From s[i], plain letters а-я (not ё) in words joined by single spaces: copies them to o, steps
+ * the token automaton over them (the raw one stays at its root: see the automata above and init),
+ * sets the digit-gap history and returns where the run ends. A space is gone across only when
+ * the word before it is no number word, so END_TOKEN would do nothing there; before: the bytes
+ * of the current token written ahead of s[i].
+ * Kept out of the main loop so that its few variables stay in registers. */
+static __attribute__((noinline)) int32_t plain_run(const uint8_t *s, int32_t i, int32_t len, uint8_t *o,
+                                                   int32_t before, PlainRun *r) {
+    unsigned st = r->st, acc = r->acc;
+    uint32_t hist = r->hist;
+    int32_t w = i, j, spaces = 0; /* w: the current word's start (a plain letter) */
+    for (;;) {
+        j = plain_span(s, w + 2, len);
+        plain_steps(s, w, j, &st, &acc);
+        /* The digit-gap history: after two letters or more no gap can end at the next digit (each
+         * gap pattern has a digit, a space or at most one о/з after it), whatever the letters were. */
+        hist = j - w == 2 ? hist << 8 | info[((uint32_t)(s[w] & 0x1F) << 6) | (s[w + 1] & 0x3F)].sym
+                          : H2(S_OTHER, S_OTHER);
+        if (j + 2 >= len || s[j] != ' ' || !plain_at(s + j + 1)) break;
+        int32_t n = j - w + (w == i ? before : 0); /* the token's bytes */
+        if (n >= word_min && n <= word_max) {
+            const uint8_t *t = s + w;
+            if (w == i && before) { memcpy(o, s + i, (size_t)(j - i)); t = o - before; } /* all of it */
+            if (number_word(t, n) >= 0) break; /* the main loop's END_TOKEN writes it */
+        }
+        STEP(tok_ac, st, tok_space, acc); /* the space, as TOKEN_CHARACTER writes it */
+        hist = hist << 8 | S_SPACE;
+        spaces++;
+        w = j + 1;
+    }
+    memcpy(o, s + i, (size_t)(j - i));
+    r->st = st, r->acc = acc, r->hist = hist, r->spaces = spaces, r->word = w;
     return j;
+}
+
+/* The fingerprint of plain words s[i..j) between single spaces, as the main loop writes it word
+ * by word: their letters (their own lower case), within chars_left characters (a space is one)
+ * and letters_left letters. Returns the letters written to o. */
+static int64_t fp_plain_words(const uint8_t *s, int32_t i, int32_t j, int64_t chars_left, int64_t letters_left,
+                              uint8_t *o) {
+    int64_t kept = 0;
+    while (i < j && chars_left > 0 && kept < letters_left) {
+        const uint8_t *sp = memchr(s + i, ' ', (size_t)(j - i));
+        int32_t e = sp ? (int32_t)(sp - s) : j;
+        int64_t take = (e - i) / 2;
+        if (take > chars_left) take = chars_left;
+        if (take > letters_left - kept) take = letters_left - kept;
+        memcpy(o + 2 * kept, s + i, (size_t)(2 * take));
+        kept += take;
+        chars_left -= (e - i) / 2 + 1; /* the word and the space after it */
+        i = e + 1;
+    }
+    return kept;
 }
 
 /* Before a letter or digit is written: the separator since the last token character, as one
@@ -739,33 +788,32 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
             int32_t i = 0, len = lens[p];
             while (i < len) {
                 if (i + 1 < len && plain_at(s + i)) {
-                    /* A run of plain lower-case Cyrillic letters (most of any text): only the
-                     * automata see each one; counts and bytes are taken for the run. */
+                    /* Plain lower-case Cyrillic words between single spaces (most of any text):
+                     * only the token automaton sees each letter; counts and bytes are taken for
+                     * the run, which ends as it starts, inside a token. */
                     TOKEN_CHARACTER(); /* (the digit run before it is closed after the run) */
-                    int32_t j = plain_run(s, i, len, &tok_st, &tok_acc, &hist);
+                    PlainRun pr = {tok_st, tok_acc, hist, 0, 0};
+                    int32_t j = plain_run(s, i, len, out->tok + pos, (int32_t)(pos - token_at), &pr);
+                    int32_t count = (j - i - pr.spaces) / 2;
+                    tok_st = pr.st, tok_acc = pr.acc, hist = pr.hist;
                     raw_st = 0;
-                    if (j > i) {
-                        int32_t count = (j - i) / 2;
-                        memcpy(out->tok + pos, s + i, (size_t)(j - i));
-                        pos += j - i;
-                        if (fp_on && (p == 0 || chars[1] < out->fp_chars)) { /* the letters are their own lower case */
-                            int64_t take = count;
-                            if (p == 1 && take > out->fp_chars - chars[1]) take = out->fp_chars - chars[1];
-                            if (take > fp_limit - fp_kept) take = fp_limit - fp_kept;
-                            memcpy(out->fp + fp_pos, s + i, (size_t)(2 * take));
-                            fp_pos += 2 * take;
-                            fp_kept += take;
-                        }
-                        chars[p] += count;
-                        letters += count;
-                        touches += prev_kind == 2; /* a digit just before the first letter */
-                        prev_kind = 1;
-                        ident = 0;
-                        if (run) { flags |= run_flags(run); run = 0; }
-                        prev_digit = 0;
-                        i = j;
-                        continue;
+                    if (pr.spaces) token_at = pos + (pr.word - i); /* the last word's token */
+                    pos += j - i;
+                    if (fp_on && (p == 0 || chars[1] < out->fp_chars)) { /* the letters are their own lower case */
+                        int64_t kept = fp_plain_words(s, i, j, p == 0 ? INT64_MAX : out->fp_chars - chars[1],
+                                                      fp_limit - fp_kept, out->fp + fp_pos);
+                        fp_pos += 2 * kept;
+                        fp_kept += kept;
                     }
+                    chars[p] += count + pr.spaces;
+                    letters += count;
+                    touches += prev_kind == 2; /* a digit just before the first letter */
+                    prev_kind = 1;
+                    ident = 0;
+                    if (run) { flags |= run_flags(run); run = 0; }
+                    prev_digit = 0;
+                    i = j;
+                    continue;
                 }
                 uint8_t b = s[i];
                 if (b == ' ') { /* the commonest separator: no count, class or hint but these */
@@ -1412,8 +1460,12 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
     if (load_words(o_prefixes, unit_prefixes, prefix_len, &n_prefixes) < 0) return NULL;
     if (load_automaton(o_rn, &raw_ac, "raw automaton") < 0) return NULL;
     if (load_automaton(o_tn, &tok_ac, "token automaton") < 0) return NULL;
+    if (raw_ac.leaves_root[raw_space]) { /* plain_run goes across spaces at the raw automaton's root */
+        PyErr_SetString(PyExc_ValueError, "a raw needle starts with a space: plain_run would miss it");
+        return NULL;
+    }
     for (uint32_t c = 0x430; c <= 0x44F; c++)
-        plain_tok[c - 0x400] = info[c].tok_sym;
+        plain_tok[(0xC0 | c >> 6) ^ (0x80 | (c & 0x3F))] = info[c].tok_sym;
     lower2_init();
     tables_ready = 1;
     Py_RETURN_NONE;
