@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 setup: $(STAMP)
 
 # torch is pinned exactly: 2.13.0 is the CPU build available locally; any other spec pulls CUDA.
-$(STAMP): pyproject.toml setup.py moderation/features/_textscan.c
+$(STAMP): pyproject.toml setup.py moderation/features/_textscan.c moderation/rules/_literals.c moderation/_arrow_views.h
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 	$(BIN)/pip install --quiet "torch==2.13.0"

@@ -191,73 +191,7 @@ static inline int32_t plain_span(const uint8_t *s, int32_t i, int32_t len) {
     return i;
 }
 
-/* ---- Arrow string-view columns ------------------------------------------------------------ */
-typedef struct {
-    Py_buffer views, validity;
-    Py_buffer *data;
-    Py_ssize_t n_data;
-    const uint8_t **data_ptr;
-    int has_validity;
-    int64_t offset;
-} Column;
-
-static void column_release(Column *c) {
-    if (c->views.obj) PyBuffer_Release(&c->views);
-    if (c->has_validity && c->validity.obj) PyBuffer_Release(&c->validity);
-    for (Py_ssize_t k = 0; k < c->n_data; k++) if (c->data[k].obj) PyBuffer_Release(&c->data[k]);
-    PyMem_Free(c->data);
-    PyMem_Free((void *)c->data_ptr);
-    memset(c, 0, sizeof(*c));
-}
-
-/* (views, (data buffers...), validity or None, offset) -> Column */
-static int column_from(PyObject *spec, Column *c) {
-    memset(c, 0, sizeof(*c));
-    PyObject *views, *datas, *validity;
-    long long offset;
-    if (!PyArg_ParseTuple(spec, "OOOL", &views, &datas, &validity, &offset)) return -1;
-    c->offset = offset;
-    if (PyObject_GetBuffer(views, &c->views, PyBUF_SIMPLE) < 0) return -1;
-    if (validity != Py_None) {
-        if (PyObject_GetBuffer(validity, &c->validity, PyBUF_SIMPLE) < 0) return -1;
-        c->has_validity = 1;
-    }
-    PyObject *seq = PySequence_Fast(datas, "data buffers must be a sequence");
-    if (!seq) return -1;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    c->data = PyMem_Calloc((size_t)(n ? n : 1), sizeof(Py_buffer));
-    c->data_ptr = PyMem_Calloc((size_t)(n ? n : 1), sizeof(uint8_t *));
-    for (Py_ssize_t k = 0; k < n; k++) {
-        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(seq, k), &c->data[k], PyBUF_SIMPLE) < 0) {
-            Py_DECREF(seq); return -1;
-        }
-        c->n_data = k + 1;
-        c->data_ptr[k] = c->data[k].buf;
-    }
-    Py_DECREF(seq);
-    return 0;
-}
-
-static inline int column_get(const Column *c, int64_t i, const uint8_t **s, int32_t *len) {
-    int64_t j = c->offset + i;
-    if (c->has_validity) {
-        const uint8_t *v = c->validity.buf;
-        if (!((v[j >> 3] >> (j & 7)) & 1)) return 0;
-    }
-    const uint8_t *view = (const uint8_t *)c->views.buf + 16 * j;
-    int32_t n;
-    memcpy(&n, view, 4);
-    if (n <= 12) {
-        *s = view + 4;
-    } else {
-        int32_t b, o;
-        memcpy(&b, view + 8, 4);
-        memcpy(&o, view + 12, 4);
-        *s = c->data_ptr[b] + o;
-    }
-    *len = n;
-    return 1;
-}
+#include "../_arrow_views.h"
 
 static int writable(PyObject *obj, Py_buffer *b, Py_ssize_t min_bytes, const char *name) {
     if (PyObject_GetBuffer(obj, b, PyBUF_WRITABLE) < 0) return -1;
@@ -998,8 +932,8 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     memset(b, 0, sizeof(b));
     PyObject *result = NULL;
     memset(&desc, 0, sizeof(desc));
-    if (column_from(tspec, &title) < 0) { column_release(&title); return NULL; }
-    if (column_from(dspec, &desc) < 0) goto done;
+    if (column_from(tspec, n, &title) < 0) { column_release(&title); return NULL; }
+    if (column_from(dspec, n, &desc) < 0) goto done;
     int64_t raw = 0;
     total_bytes(&title, n, &raw);
     total_bytes(&desc, n, &raw);
@@ -1108,8 +1042,8 @@ static PyObject *py_fingerprint_text(PyObject *self, PyObject *args) {
     memset(b, 0, sizeof(b));
     memset(&desc, 0, sizeof(desc));
     PyObject *result = NULL;
-    if (column_from(tspec, &title) < 0) { column_release(&title); return NULL; }
-    if (column_from(dspec, &desc) < 0) goto done;
+    if (column_from(tspec, n, &title) < 0) { column_release(&title); return NULL; }
+    if (column_from(dspec, n, &desc) < 0) goto done;
     int64_t tbytes = 0;
     total_bytes(&title, n, &tbytes);
     /* lower-casing below U+10000 keeps a character within 3 bytes; ≤ 4 bytes per kept letter */
@@ -1192,11 +1126,11 @@ static PyObject *py_lower_text(PyObject *self, PyObject *args) {
     memset(b, 0, sizeof(b));
     memset(&desc, 0, sizeof(desc));
     PyObject *result = NULL;
-    if (column_from(tspec, &title) < 0) { column_release(&title); return NULL; }
-    if (column_from(dspec, &desc) < 0) goto done;
+    if (column_from(tspec, 0, &title) < 0) { column_release(&title); return NULL; }
+    if (column_from(dspec, 0, &desc) < 0) goto done;
     if (PyObject_GetBuffer(o_rows, &b[0], PyBUF_SIMPLE) < 0) goto done;
-    int64_t m = b[0].len / 8, height = (int64_t)(title.views.len / 16) - title.offset;
-    if ((int64_t)(desc.views.len / 16) - desc.offset < height) height = (int64_t)(desc.views.len / 16) - desc.offset;
+    int64_t m = b[0].len / 8, height = column_rows(&title);
+    if (column_rows(&desc) < height) height = column_rows(&desc);
     const int64_t *rows = b[0].buf;
     int64_t need = 0;
     for (int64_t k = 0; k < m; k++) {
@@ -1295,9 +1229,9 @@ static PyObject *py_phone_at(PyObject *self, PyObject *args) {
     Py_buffer b[2];
     memset(b, 0, sizeof(b));
     PyObject *result = NULL;
-    if (column_from(spec, &col) < 0) goto done;
+    if (column_from(spec, 0, &col) < 0) goto done;
     if (PyObject_GetBuffer(o_rows, &b[0], PyBUF_SIMPLE) < 0) goto done;
-    int64_t m = b[0].len / 8, height = (int64_t)(col.views.len / 16) - col.offset;
+    int64_t m = b[0].len / 8, height = column_rows(&col);
     const int64_t *rows = b[0].buf;
     for (int64_t k = 0; k < m; k++) {
         if (rows[k] < 0 || rows[k] >= height) {

@@ -24,6 +24,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from moderation import aho_corasick
+
 __all__ = [
     "F_NULL", "F_FALLBACK", "F_NUMBER_WORD", "F_DIGIT_GAP", "F_RUN10", "F_RUN67", "F_SPREAD9",
     "F_EMAIL_HINT", "F_LINK_HINT", "F_HANDLE_HINT", "F_REQUISITE_HINT", "F_CALL_HINT", "F_MESSENGER_HINT", "F_TOKEN_FLAGS", "F_GLUED2", "F_AT", "F_LATIN4", "F_PHONE_DECIDED", "F_ONE_PHONE",
@@ -128,34 +130,12 @@ def _automaton(needle_sets: list[list[str]], char_map: dict[str, str]) -> tuple[
     if len(chars) >= _ALPHABET or any(ord(ch) >= _MAP_SIZE for ch in chars):
         raise ValueError("needles must use fewer than 128 characters, all below U+0800")
     symbol = {ch: i + 1 for i, ch in enumerate(chars)}
-    goto: list[dict[int, int]] = [{}]
-    accept = [0]
-    for k, needles in enumerate(needle_sets):
-        for needle in needles:
-            state = 0
-            for ch in needle:
-                child = goto[state].get(symbol[ch])
-                if child is None:
-                    goto.append({})
-                    accept.append(0)
-                    child = goto[state][symbol[ch]] = len(goto) - 1
-                state = child
-            accept[state] |= 1 << k
+    goto, accept = aho_corasick.trie(
+        ([symbol[ch] for ch in needle], 1 << k) for k, needles in enumerate(needle_sets) for needle in needles
+    )
     if len(goto) > 1 << _STATE_BITS or len(needle_sets) > 16 - _STATE_BITS:
         raise ValueError("needle sets too large for the kernel's automaton")
-    table = np.zeros((len(goto), _ALPHABET), dtype=np.int64)
-    fail = [0] * len(goto)
-    queue = list(goto[0].values())
-    for sym, child in goto[0].items():
-        table[0, sym] = child
-    for state in queue:  # breadth first: a state's failure link is complete before its children
-        accept[state] |= accept[fail[state]]
-        if state:
-            table[state] = table[fail[state]]
-        for sym, child in goto[state].items():
-            fail[child] = int(table[fail[state], sym]) if state else 0
-            table[state, sym] = child
-            queue.append(child)
+    table = aho_corasick.transitions(goto, accept, _ALPHABET)
     entries = table | (np.array(accept, dtype=np.int64)[table] << _STATE_BITS)
     symbols = np.array([symbol.get(char_map.get(chr(c), chr(c)), 0) for c in range(_MAP_SIZE)], dtype=np.uint8)
     return entries.astype(np.uint16).reshape(-1), symbols

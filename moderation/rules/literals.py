@@ -19,6 +19,7 @@ from types import ModuleType
 import numpy as np
 import polars as pl
 
+from moderation import aho_corasick
 from moderation.features.native import _spec, in_slices
 
 __all__ = ["Automaton", "TooManyLiterals", "automaton", "call_masks", "kernel"]
@@ -90,42 +91,6 @@ def _byte_classes(literals: Iterable[bytes]) -> np.ndarray:
     return classes
 
 
-def _trie(owners: dict[bytes, int], classes: np.ndarray) -> tuple[list[dict[int, int]], list[int]]:
-    """The literals' trie over byte classes: children per state and the calls ending there."""
-    goto: list[dict[int, int]] = [{}]
-    out = [0]
-    for lit, bits in owners.items():
-        state = 0
-        for byte in lit:
-            cls = int(classes[byte])
-            child = goto[state].get(cls)
-            if child is None:
-                goto.append({})
-                out.append(0)
-                child = goto[state][cls] = len(goto) - 1
-            state = child
-        out[state] |= bits
-    return goto, out
-
-
-def _transitions(goto: list[dict[int, int]], out: list[int], n_classes: int) -> np.ndarray:
-    """The full transition table (states x classes), ``out`` completed along failure links."""
-    table = np.zeros((len(goto), n_classes), dtype=np.int32)
-    fail = [0] * len(goto)
-    queue = list(goto[0].values())
-    for cls, child in goto[0].items():
-        table[0, cls] = child
-    for state in queue:  # breadth first: a state's failure target is complete before its children
-        if state:
-            out[state] |= out[fail[state]]
-            table[state] = table[fail[state]]
-        for cls, child in goto[state].items():
-            fail[child] = int(table[fail[state], cls]) if state else 0
-            table[state, cls] = child
-            queue.append(child)
-    return table
-
-
 def _words(bits: int, words: int) -> list[int]:
     return [bits >> (64 * k) & 0xFFFF_FFFF_FFFF_FFFF for k in range(words)]
 
@@ -140,10 +105,10 @@ def automaton(calls: tuple[tuple[str, ...], ...], per_word: int = 64) -> Automat
     base = owners.pop(b"", 0)
     classes = _byte_classes(owners)
     n_classes = int(classes.max()) + 1
-    goto, out = _trie(owners, classes)
+    goto, out = aho_corasick.trie(([int(classes[byte]) for byte in lit], bits) for lit, bits in owners.items())
     if len(goto) * n_classes > np.iinfo(np.int32).max:
         raise TooManyLiterals(f"{len(goto)} states x {n_classes} byte classes: too many for the native automaton")
-    table = _transitions(goto, out, n_classes)
+    table = aho_corasick.transitions(goto, out, n_classes)
     # Accepting states last (the root stays state 0): one comparison per byte tells them apart.
     order = sorted(range(len(goto)), key=lambda s: (out[s] != 0, s))
     renumber = np.empty(len(goto), dtype=np.int64)
