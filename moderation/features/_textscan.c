@@ -998,30 +998,10 @@ static int64_t letters_of(const uint8_t *s, int32_t len, int64_t max_chars, int6
             chars++;
             continue;
         }
+        /* (past the letter budget still read: a later character may be unknown) */
         uint32_t c = decode(s, &i);
         chars++;
-        if (c < MAP_SIZE) {
-            const FpChar *f = &fp_small[c];
-            if (f->action == FP_UNKNOWN) return -1;
-            if (f->action == FP_KEEP && (keep < 0 || kept < keep)) {
-                memcpy(o + w, f->bytes, 2); /* room: see py_fingerprint_text */
-                w += f->len;
-                kept++;
-            }
-            continue;
-        }
-        if (c >= 0x10000) {
-            uint8_t k = class_of(c);
-            if ((k & C_UNKNOWN) || (k & C_LETTER)) return -1; /* letters beyond the BMP: reference */
-            continue;
-        }
-        uint32_t l = fp_lower[c];
-        if (l == 0xFFFFFFFFu) return -1;
-        if (l) c = l;
-        if (!(class_of(c) & C_LETTER)) continue;
-        if (keep >= 0 && kept >= keep) continue; /* still scan: a later character may be unknown */
-        w += encode(c, o + w);
-        kept++;
+        if (fp_char(c, class_of(c), o, &w, &kept, keep_limit) < 0) return -1;
     }
     return w;
 }
@@ -1084,6 +1064,17 @@ done:
     return result;
 }
 
+/* Is one of rows[0..m) outside [0, height)? (IndexError set then.) */
+static int rows_outside(const int64_t *rows, int64_t m, int64_t height) {
+    for (int64_t k = 0; k < m; k++) {
+        if (rows[k] < 0 || rows[k] >= height) {
+            PyErr_Format(PyExc_IndexError, "row %lld is outside the %lld rows", (long long)rows[k], (long long)height);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* ---- lower-cased raw text ------------------------------------------------------------------- */
 /* s[0..n) lower-cased as text.py's _LOWER map has it (A-Z, А-Я; Ё and ё as е) into o: every
  * mapped character keeps its length in UTF-8, so o gets n bytes. A two-byte character led by
@@ -1132,12 +1123,9 @@ static PyObject *py_lower_text(PyObject *self, PyObject *args) {
     int64_t m = b[0].len / 8, height = column_rows(&title);
     if (column_rows(&desc) < height) height = column_rows(&desc);
     const int64_t *rows = b[0].buf;
+    if (rows_outside(rows, m, height)) goto done;
     int64_t need = 0;
     for (int64_t k = 0; k < m; k++) {
-        if (rows[k] < 0 || rows[k] >= height) {
-            PyErr_Format(PyExc_IndexError, "row %lld is outside the %lld rows", (long long)rows[k], (long long)height);
-            goto done;
-        }
         const uint8_t *s;
         int32_t len;
         if (column_get(&title, rows[k], &s, &len)) need += len + 1;
@@ -1233,12 +1221,7 @@ static PyObject *py_phone_at(PyObject *self, PyObject *args) {
     if (PyObject_GetBuffer(o_rows, &b[0], PyBUF_SIMPLE) < 0) goto done;
     int64_t m = b[0].len / 8, height = column_rows(&col);
     const int64_t *rows = b[0].buf;
-    for (int64_t k = 0; k < m; k++) {
-        if (rows[k] < 0 || rows[k] >= height) {
-            PyErr_Format(PyExc_IndexError, "row %lld is outside the %lld rows", (long long)rows[k], (long long)height);
-            goto done;
-        }
-    }
+    if (rows_outside(rows, m, height)) goto done;
     if (writable(o_out, &b[1], (Py_ssize_t)(4 * m), "out") < 0) goto done;
     int32_t *out = b[1].buf;
     Py_BEGIN_ALLOW_THREADS
