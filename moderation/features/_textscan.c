@@ -105,6 +105,7 @@ static int word_len[WORD_SLOTS];
 #define MARK_T 0x02
 static uint8_t word_repl[WORD_SLOTS][4];
 static int word_repl_len[WORD_SLOTS];
+static uint8_t word_marked[WORD_SLOTS]; /* written with a marker: the compose passes have work */
 static int word_min = 1 << 30, word_max = 0;
 static uint8_t word_prefix[65536 / 8]; /* hashed first four bytes of the words */
 
@@ -494,6 +495,7 @@ static int64_t fp_plain_words(const uint8_t *s, int32_t i, int32_t j, int64_t ch
             int slot_ = number_word(out->tok + token_at, (int)(pos - token_at));                 \
             if (slot_ >= 0) {                                                                    \
                 flags |= F_NUMBER_WORD;                                                          \
+                marked |= word_marked[slot_];                                                    \
                 memcpy(out->tok + token_at, word_repl[slot_], (size_t)word_repl_len[slot_]);    \
                 pos = token_at + word_repl_len[slot_];                                           \
             }                                                                                    \
@@ -700,6 +702,7 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
         int32_t gaps[MAX_GAPS], n_gaps = 0; /* where a space between two digits was written (from start) */
         int64_t token_at = pos; /* where the current token starts in tok */
         int in_token = 0, run = 0, after9 = -1, letter_gap = 0, prev_digit = 0;
+        int marked = 0; /* a number word written with a marker: compose_numbers has work */
         int prev_kind = 0, touches = 0; /* kind: 1 a Cyrillic letter, 2 a digit, 0 anything else */
         int at = 0, latin = 0, ident = 0;  /* ident: length of the current [a-z_][a-z0-9_]* run */
         uint32_t hist = 0;
@@ -849,8 +852,8 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
             /* _deobfuscate: number words composed ("9H 2T 8" -> "928"), then letters standing
              * for digits and the gaps between digits, then every token flag of the result */
             uint8_t *t = out->tok + start;
-            int32_t m = compose_numbers(t, (int32_t)(pos - start), &work);
-            if (m < 0) { oom = 1; break; }
+            int32_t m = (int32_t)(pos - start);
+            if (marked && (m = compose_numbers(t, m, &work)) < 0) { oom = 1; break; }
             m = letter_pass(t, m, 0x43E, '0');
             m = letter_pass(t, m, 0x437, '3');
             m = join_digits(t, m);
@@ -1365,6 +1368,7 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
         word_len[slot] = (int)len;
         memcpy(word_repl[slot], r, (size_t)rlen);
         word_repl_len[slot] = (int)rlen;
+        word_marked[slot] = memchr(r, MARK_H, (size_t)rlen) || memchr(r, MARK_T, (size_t)rlen);
         uint32_t p4;
         memcpy(&p4, s, 4);
         unsigned ph = (p4 * 2654435761u) >> 16;
