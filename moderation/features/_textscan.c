@@ -107,32 +107,33 @@ static uint8_t word_repl[WORD_SLOTS][4];
 static int word_repl_len[WORD_SLOTS];
 static uint8_t word_marked[WORD_SLOTS]; /* written with a marker: the compose passes have work */
 static int word_min = 1 << 30, word_max = 0;
-static uint8_t word_prefix[65536 / 8]; /* hashed first four bytes of the words */
+static uint8_t word_seen[65536 / 8]; /* word_key of the words (a filter before the table) */
 
-static inline uint64_t fnv(const uint8_t *s, int n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (int i = 0; i < n; i++) h = (h ^ s[i]) * 1099511628211ULL;
-    return h;
-}
-
-/* Could s (at least four bytes) start a number word? (A cheap test before the hash lookup.) */
-static inline int maybe_number_word(const uint8_t *s) {
-    uint32_t p4;
-    memcpy(&p4, s, 4);
-    unsigned ph = (p4 * 2654435761u) >> 16;
-    return word_prefix[ph >> 3] >> (ph & 7) & 1;
+/* A 16-bit key of a token of n >= 4 bytes from its first and last eight (or four) bytes and its
+ * length: constant work per token, and common words rarely share the key of a number word
+ * (a prefix alone would let through every word starting "де", "по", "со", ...). */
+static inline unsigned word_key(const uint8_t *s, int n) {
+    uint64_t a, b;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+    } else {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        a = x, b = y;
+    }
+    uint64_t h = a * 0x9E3779B97F4A7C15ULL ^ b * 0xC2B2AE3D27D4EB4FULL ^ (uint64_t)n * 0x165667B19E3779F9ULL;
+    return (unsigned)(h >> 48);
 }
 
 /* The slot of the number word s[0..n), or -1. */
 static int number_word(const uint8_t *s, int n) {
-    if (n < word_min || n > word_max) return -1;
-    uint32_t p4;
-    memcpy(&p4, s, 4); /* every word is longer than four bytes (checked in init) */
-    unsigned ph = (p4 * 2654435761u) >> 16;
-    if (!(word_prefix[ph >> 3] >> (ph & 7) & 1)) return -1;
-    uint64_t h = fnv(s, n);
+    if (n < word_min || n > word_max) return -1; /* (word_min >= 4: checked in init) */
+    unsigned key = word_key(s, n);
+    if (!(word_seen[key >> 3] >> (key & 7) & 1)) return -1;
     for (unsigned k = 0; k < WORD_SLOTS; k++) {
-        unsigned slot = (unsigned)((h + k) & (WORD_SLOTS - 1));
+        unsigned slot = (key + k) & (WORD_SLOTS - 1);
         if (!words[slot]) return -1;
         if (word_len[slot] == n && memcmp(words[slot], s, (size_t)n) == 0) return (int)slot;
     }
@@ -490,8 +491,7 @@ static int64_t fp_plain_words(const uint8_t *s, int32_t i, int32_t j, int64_t ch
 
 /* At a token's end: a number word is written as its digits and marker (the text only shrinks). */
 #define END_TOKEN() do {                                                                         \
-        if (in_token && pos - token_at >= word_min && pos - token_at <= word_max                 \
-            && maybe_number_word(out->tok + token_at)) {                                         \
+        if (in_token && pos - token_at >= word_min && pos - token_at <= word_max) {              \
             int slot_ = number_word(out->tok + token_at, (int)(pos - token_at));                 \
             if (slot_ >= 0) {                                                                    \
                 flags |= F_NUMBER_WORD;                                                          \
@@ -1360,8 +1360,7 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "a number word is longer than 4 bytes, its replacement 1-4 bytes and shorter");
             return NULL;
         }
-        uint64_t h = fnv((const uint8_t *)s, (int)len);
-        unsigned slot = (unsigned)(h & (WORD_SLOTS - 1));
+        unsigned key = word_key((const uint8_t *)s, (int)len), slot = key & (WORD_SLOTS - 1);
         while (words[slot]) slot = (slot + 1) & (WORD_SLOTS - 1);
         words[slot] = malloc((size_t)len);
         memcpy(words[slot], s, (size_t)len);
@@ -1369,10 +1368,7 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
         memcpy(word_repl[slot], r, (size_t)rlen);
         word_repl_len[slot] = (int)rlen;
         word_marked[slot] = memchr(r, MARK_H, (size_t)rlen) || memchr(r, MARK_T, (size_t)rlen);
-        uint32_t p4;
-        memcpy(&p4, s, 4);
-        unsigned ph = (p4 * 2654435761u) >> 16;
-        word_prefix[ph >> 3] |= (uint8_t)(1 << (ph & 7));
+        word_seen[key >> 3] |= (uint8_t)(1 << (key & 7));
         if (len < word_min) word_min = (int)len;
         if (len > word_max) word_max = (int)len;
     }
