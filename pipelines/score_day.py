@@ -24,7 +24,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 from moderation.errors import ConfigError, ModelNotFoundError
 from moderation.features import compute_day_stats
-from moderation.features.tabular import listing_fingerprint
+from moderation.features.tabular import listing_fingerprints
 from moderation.ingest import Dump, fingerprint, open_dump
 from moderation.report import RunTally, format_summary, truth_metrics
 from moderation.schema import DECISION_SCHEMA, QUARANTINE_SCHEMA
@@ -76,8 +76,7 @@ def previous_fingerprints(previous: Sequence[Path]) -> pl.Series | None:
     """Fingerprints of earlier days' listings, so that reposts across days count as copies."""
     if not previous:
         return None
-    scans = [open_dump(path).scan().select(listing_fingerprint()) for path in previous]
-    return pl.concat(scans).collect().to_series()
+    return pl.concat([listing_fingerprints(open_dump(path).scan()) for path in previous])
 
 
 def prepare_day(

@@ -31,7 +31,7 @@ import polars as pl
 
 from moderation.errors import InputSchemaError
 from moderation.features import add_features, compute_day_stats
-from moderation.features.tabular import listing_fingerprint
+from moderation.features.tabular import listing_fingerprints
 from moderation.ingest import FORMATS
 from moderation.model.estimator import FraudModel
 from moderation.model.evaluate import (
@@ -132,7 +132,7 @@ def read_history(directory: Path) -> TrainingData:
         if not truth_path.exists():
             raise InputSchemaError(f"{path}: no matching truth file {truth_path.name}.")
         features, bad = _featurise(pl.read_parquet(path), str(path), previous)
-        today = features.select(listing_fingerprint()).to_series()
+        today = listing_fingerprints(features)
         previous = today if previous is None else pl.concat([previous, today])
         truth = pl.read_parquet(truth_path)
         truth = truth.select(

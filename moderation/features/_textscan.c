@@ -7,7 +7,8 @@
  *   - character, letter, upper-case, digit and '!' counts (the tabular text statistics);
  *   - flags: a token is a spelled-out number, the tokens hold a digit gap ("8 912", "9о5"), and
  *     which literal needle sets occur (prefilters for the regexes that run on a few rows only).
- *   - the fingerprint text of a listing (letters of the lower-cased title and description start).
+ *   - the fingerprint of a listing: a hash of the letters of its lower-cased title and description
+ *     start (letters_hash), so that reposts with other digits, punctuation or tails match.
  *
  * Unicode classes and case maps come from Python (moderation/features/native.py) as tables.
  * A row with a code point those tables do not cover is flagged FALLBACK and left to the Polars
@@ -211,9 +212,9 @@ typedef struct {
     uint8_t *tok;          /* room for 2 * raw bytes + n + 8: see py_scan */
     int32_t *title_chars, *description_chars, *letters, *upper, *digits, *exclamations, *norm_digits;
     uint32_t *flags;
-    /* The fingerprint letters (as fingerprint_text writes them), when fp is not NULL. */
-    int64_t *fp_offsets;   /* n + 1 */
-    uint8_t *fp;           /* room: see py_fingerprint_text */
+    /* The fingerprint (as fingerprint_hash gives it), when fp is not NULL. */
+    uint64_t *fp_hash;     /* n: letters_hash of the row's fingerprint letters (0 unless fp_state is 1) */
+    uint8_t *fp;           /* scratch for one row's letters: fingerprint_room() of the longest title */
     uint8_t *fp_state;     /* 0: title or description null, 1: written, 2: the reference decides */
     int64_t fp_chars, fp_letters; /* of the description: its first fp_chars characters, fp_letters letters */
 } Out;
@@ -240,6 +241,45 @@ static inline int fp_char(uint32_t c, uint8_t k, uint8_t *o, int64_t *w, int64_t
         ++*kept;
     }
     return 0;
+}
+
+/* The fingerprint's hash of its letters s[0..n): xxHash64's round over eight bytes at a time (one
+ * accumulator: a row's letters are short), its length mixed in, then xxHash64's final avalanche.
+ * Equal letters give equal hashes in every process; they are only ever compared with hashes of
+ * this function (tabular.py's fingerprints). */
+#define XXH_P1 0x9E3779B185EBCA87ULL
+#define XXH_P2 0xC2B2AE3D27D4EB4FULL
+#define XXH_P3 0x165667B19E3779F9ULL
+static inline uint64_t xxh_round(uint64_t acc, uint64_t w) {
+    acc += w * XXH_P2;
+    return ((acc << 31) | (acc >> 33)) * XXH_P1;
+}
+
+static uint64_t letters_hash(const uint8_t *s, int64_t n) {
+    uint64_t h = XXH_P3 + (uint64_t)n;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = xxh_round(h, w);
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, s + i, (size_t)(n - i));
+        h = xxh_round(h, w);
+    }
+    h ^= h >> 33;
+    h *= XXH_P2;
+    h ^= h >> 29;
+    h *= XXH_P3;
+    return h ^ (h >> 32);
+}
+
+/* Bytes one row's fingerprint letters may take, its title being title_bytes long: lower-casing
+ * below U+10000 keeps a character within 3 bytes, a kept letter takes at most 4, one '|', + 8 (a
+ * letter is copied as two bytes). */
+static int64_t fingerprint_room(int64_t title_bytes, int64_t description_letters) {
+    return 3 * title_bytes + 4 * description_letters + 1 + 8;
 }
 
 /* Symbols of the digit-gap history: the last few code points written to the tokens. */
@@ -678,8 +718,6 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
     Work work = {0};
     int oom = 0;
     out->tok_offsets[0] = 0;
-    int64_t fp_pos = 0;
-    if (out->fp) out->fp_offsets[0] = 0;
     for (int64_t r = 0; r < n; r++) {
         const uint8_t *parts[2];
         int32_t lens[2];
@@ -691,7 +729,7 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
         int64_t start = pos;
         /* The fingerprint: the title's letters, '|', the letters of the description's start. */
         int fp_on = out->fp && has[0] && has[1], fp_bad = 0;
-        int64_t fp_start = fp_pos, fp_kept = 0, fp_limit = INT64_MAX; /* (letters: the title's are all kept) */
+        int64_t fp_pos = 0, fp_kept = 0, fp_limit = INT64_MAX; /* (letters: the title's are all kept) */
         if (!has[0] && !has[1]) {
             flags = F_NULL;
             goto row_done;
@@ -881,8 +919,7 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
     row_done:
         if (out->fp) {
             out->fp_state[r] = !fp_on ? 0 : (fp_bad || (flags & F_FALLBACK)) ? 2 : 1;
-            if (out->fp_state[r] != 1) fp_pos = fp_start;
-            out->fp_offsets[r + 1] = fp_pos;
+            out->fp_hash[r] = out->fp_state[r] == 1 ? letters_hash(out->fp, fp_pos) : 0;
         }
         if (flags & F_FALLBACK) {
             pos = start;
@@ -913,25 +950,37 @@ static void total_bytes(const Column *c, int64_t n, int64_t *total) {
     }
 }
 
+/* The bytes of the longest string of c's first n rows. */
+static int64_t longest(const Column *c, int64_t n) {
+    int64_t most = 0;
+    for (int64_t r = 0; r < n; r++) {
+        const uint8_t *s;
+        int32_t len;
+        if (column_get(c, r, &s, &len) && len > most) most = len;
+    }
+    return most;
+}
+
 /* scan(title_spec, description_spec, n, tok_offsets, tok, title_chars, description_chars,
  *      letters, upper, digits, exclamations, norm_digits, flags
- *      [, fp_offsets, fp, fp_state, fp_chars, fp_letters]) -> bytes used in tok
+ *      [, fp_hash, fp_state, fp_chars, fp_letters]) -> bytes used in tok
  * tok: text_norm of every row (null and fallback rows aside); norm_digits: its digits. With the
- * fp buffers, also what fingerprint_text(..., fp_chars, fp_letters) writes (and its states). */
+ * fp buffers, also what fingerprint_hash(..., fp_chars, fp_letters) gives. */
 static PyObject *py_scan(PyObject *self, PyObject *args) {
     PyObject *tspec, *dspec, *o_off, *o_tok, *o_tc, *o_dc, *o_let, *o_up, *o_dig, *o_ex, *o_nd, *o_fl;
-    PyObject *o_fpo = NULL, *o_fp = NULL, *o_fps = NULL;
+    PyObject *o_fph = NULL, *o_fps = NULL;
     long long n, fp_chars = 0, fp_letters = 0;
     if (!tables_ready) { PyErr_SetString(PyExc_RuntimeError, "_textscan.init() was not called"); return NULL; }
-    if (!PyArg_ParseTuple(args, "OOLOOOOOOOOOO|OOOLL", &tspec, &dspec, &n, &o_off, &o_tok, &o_tc, &o_dc, &o_let,
-                          &o_up, &o_dig, &o_ex, &o_nd, &o_fl, &o_fpo, &o_fp, &o_fps, &fp_chars, &fp_letters))
+    if (!PyArg_ParseTuple(args, "OOLOOOOOOOOOO|OOLL", &tspec, &dspec, &n, &o_off, &o_tok, &o_tc, &o_dc, &o_let,
+                          &o_up, &o_dig, &o_ex, &o_nd, &o_fl, &o_fph, &o_fps, &fp_chars, &fp_letters))
         return NULL;
-    if (o_fpo && (!o_fp || !o_fps || fp_chars < 0 || fp_letters < 0)) {
-        PyErr_SetString(PyExc_ValueError, "the fingerprint needs fp_offsets, fp, fp_state, fp_chars >= 0, fp_letters >= 0");
+    if (o_fph && (!o_fps || fp_chars < 0 || fp_letters < 0)) {
+        PyErr_SetString(PyExc_ValueError, "the fingerprint needs fp_hash, fp_state, fp_chars >= 0, fp_letters >= 0");
         return NULL;
     }
     Column title, desc;
-    Py_buffer b[13];
+    Py_buffer b[12];
+    uint8_t *scratch = NULL;
     memset(b, 0, sizeof(b));
     PyObject *result = NULL;
     memset(&desc, 0, sizeof(desc));
@@ -952,14 +1001,11 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     if (writable(o_fl, &b[9], (Py_ssize_t)(4 * n), "flags") < 0) goto done;
     Out out = {b[0].buf, b[1].buf, b[2].buf, b[3].buf, b[4].buf, b[5].buf, b[6].buf, b[7].buf, b[8].buf,
                b[9].buf, NULL, NULL, NULL, fp_chars, fp_letters};
-    if (o_fpo) {
-        int64_t tbytes = 0;
-        total_bytes(&title, n, &tbytes);
-        int64_t fp_need = 3 * tbytes + 4 * fp_letters * n + n + 8; /* as in py_fingerprint_text */
-        if (writable(o_fpo, &b[10], (Py_ssize_t)(8 * (n + 1)), "fp_offsets") < 0) goto done;
-        if (writable(o_fp, &b[11], (Py_ssize_t)fp_need, "fp") < 0) goto done;
-        if (writable(o_fps, &b[12], (Py_ssize_t)n, "fp_state") < 0) goto done;
-        out.fp_offsets = b[10].buf, out.fp = b[11].buf, out.fp_state = b[12].buf;
+    if (o_fph) {
+        if (writable(o_fph, &b[10], (Py_ssize_t)(8 * n), "fp_hash") < 0) goto done;
+        if (writable(o_fps, &b[11], (Py_ssize_t)n, "fp_state") < 0) goto done;
+        if (!(scratch = malloc((size_t)fingerprint_room(longest(&title, n), fp_letters)))) { PyErr_NoMemory(); goto done; }
+        out.fp_hash = b[10].buf, out.fp = scratch, out.fp_state = b[11].buf;
     }
     int rc;
     Py_BEGIN_ALLOW_THREADS
@@ -968,7 +1014,8 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     if (rc < 0) { PyErr_NoMemory(); goto done; }
     result = PyLong_FromLongLong(out.tok_offsets[n]);
 done:
-    for (int k = 0; k < 13; k++) if (b[k].obj) PyBuffer_Release(&b[k]);
+    for (int k = 0; k < 12; k++) if (b[k].obj) PyBuffer_Release(&b[k]);
+    free(scratch);
     column_release(&title);
     column_release(&desc);
     return result;
@@ -1009,61 +1056,90 @@ static int64_t letters_of(const uint8_t *s, int32_t len, int64_t max_chars, int6
     return w;
 }
 
-/* fingerprint_text(title_spec, description_spec, n, offsets, data, valid, desc_chars, desc_letters)
- * -> bytes used. Per row "letters(title)|letters(description[:desc_chars])[:desc_letters]";
- * valid[r] = 0 when either is null (the fingerprint of the reference is then null), 2 when the
- * row needs the reference (a character the tables do not cover). */
-static PyObject *py_fingerprint_text(PyObject *self, PyObject *args) {
-    PyObject *tspec, *dspec, *o_off, *o_data, *o_valid;
+/* fingerprint_hash(title_spec, description_spec, n, hashes, state, desc_chars, desc_letters).
+ * Per row letters_hash of "letters(title)|letters(description[:desc_chars])[:desc_letters]";
+ * state[r] = 0 when either is null (no fingerprint), 2 when the row needs the reference (a
+ * character the tables do not cover), 1 otherwise (hashes[r] is 0 unless 1). */
+static PyObject *py_fingerprint_hash(PyObject *self, PyObject *args) {
+    PyObject *tspec, *dspec, *o_hash, *o_state;
     long long n, desc_chars, desc_letters;
     if (!tables_ready) { PyErr_SetString(PyExc_RuntimeError, "_textscan.init() was not called"); return NULL; }
-    if (!PyArg_ParseTuple(args, "OOLOOOLL", &tspec, &dspec, &n, &o_off, &o_data, &o_valid, &desc_chars,
-                          &desc_letters))
+    if (!PyArg_ParseTuple(args, "OOLOOLL", &tspec, &dspec, &n, &o_hash, &o_state, &desc_chars, &desc_letters))
         return NULL;
+    if (desc_chars < 0 || desc_letters < 0) {
+        PyErr_SetString(PyExc_ValueError, "desc_chars and desc_letters must be >= 0");
+        return NULL;
+    }
     Column title, desc;
-    Py_buffer b[3];
+    Py_buffer b[2];
     memset(b, 0, sizeof(b));
     memset(&desc, 0, sizeof(desc));
     PyObject *result = NULL;
+    uint8_t *scratch = NULL;
     if (column_from(tspec, n, &title) < 0) { column_release(&title); return NULL; }
     if (column_from(dspec, n, &desc) < 0) goto done;
-    int64_t tbytes = 0;
-    total_bytes(&title, n, &tbytes);
-    /* lower-casing below U+10000 keeps a character within 3 bytes; ≤ 4 bytes per kept letter */
-    int64_t need = 3 * tbytes + 4 * desc_letters * n + n + 8; /* + 8: a letter is copied as two bytes */
-    if (writable(o_off, &b[0], (Py_ssize_t)(8 * (n + 1)), "offsets") < 0) goto done;
-    if (writable(o_data, &b[1], (Py_ssize_t)need, "data") < 0) goto done;
-    if (writable(o_valid, &b[2], (Py_ssize_t)n, "valid") < 0) goto done;
-    int64_t *off = b[0].buf;
-    uint8_t *data = b[1].buf, *valid = b[2].buf;
+    if (writable(o_hash, &b[0], (Py_ssize_t)(8 * n), "hashes") < 0) goto done;
+    if (writable(o_state, &b[1], (Py_ssize_t)n, "state") < 0) goto done;
+    if (!(scratch = malloc((size_t)fingerprint_room(longest(&title, n), desc_letters)))) { PyErr_NoMemory(); goto done; }
+    uint64_t *hashes = b[0].buf;
+    uint8_t *state = b[1].buf;
     Py_BEGIN_ALLOW_THREADS
-    int64_t pos = 0;
-    off[0] = 0;
     for (int64_t r = 0; r < n; r++) {
         const uint8_t *ts, *ds;
         int32_t tl, dl;
         int ht = column_get(&title, r, &ts, &tl), hd = column_get(&desc, r, &ds, &dl);
+        hashes[r] = 0;
         if (!ht || !hd) {
-            valid[r] = 0;
-        } else {
-            int64_t a = letters_of(ts, tl, -1, -1, data + pos);
-            int64_t c = a < 0 ? -1 : letters_of(ds, dl, desc_chars, desc_letters, data + pos + a + 1);
-            if (a < 0 || c < 0) {
-                valid[r] = 2;
-            } else {
-                data[pos + a] = '|';
-                pos += a + 1 + c;
-                valid[r] = 1;
-            }
+            state[r] = 0;
+            continue;
         }
-        off[r + 1] = pos;
+        int64_t a = letters_of(ts, tl, -1, -1, scratch);
+        int64_t c = a < 0 ? -1 : letters_of(ds, dl, desc_chars, desc_letters, scratch + a + 1);
+        if (a < 0 || c < 0) {
+            state[r] = 2;
+            continue;
+        }
+        scratch[a] = '|';
+        hashes[r] = letters_hash(scratch, a + 1 + c);
+        state[r] = 1;
     }
     Py_END_ALLOW_THREADS
-    result = PyLong_FromLongLong(off[n]);
+    result = Py_NewRef(Py_None);
 done:
-    for (int k = 0; k < 3; k++) if (b[k].obj) PyBuffer_Release(&b[k]);
+    for (int k = 0; k < 2; k++) if (b[k].obj) PyBuffer_Release(&b[k]);
+    free(scratch);
     column_release(&title);
     column_release(&desc);
+    return result;
+}
+
+/* hash_texts(spec, n, hashes, valid): letters_hash of each string (the fingerprint letters that
+ * the reference wrote for rows fingerprint_hash leaves to it); valid[r] = 0 for a null. */
+static PyObject *py_hash_texts(PyObject *self, PyObject *args) {
+    PyObject *spec, *o_hash, *o_valid;
+    long long n;
+    if (!PyArg_ParseTuple(args, "OLOO", &spec, &n, &o_hash, &o_valid)) return NULL;
+    Column c;
+    Py_buffer b[2];
+    memset(b, 0, sizeof(b));
+    PyObject *result = NULL;
+    if (column_from(spec, n, &c) < 0) goto done;
+    if (writable(o_hash, &b[0], (Py_ssize_t)(8 * n), "hashes") < 0) goto done;
+    if (writable(o_valid, &b[1], (Py_ssize_t)n, "valid") < 0) goto done;
+    uint64_t *hashes = b[0].buf;
+    uint8_t *valid = b[1].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (int64_t r = 0; r < n; r++) {
+        const uint8_t *s;
+        int32_t len;
+        valid[r] = (uint8_t)column_get(&c, r, &s, &len);
+        hashes[r] = valid[r] ? letters_hash(s, len) : 0;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    for (int k = 0; k < 2; k++) if (b[k].obj) PyBuffer_Release(&b[k]);
+    column_release(&c);
     return result;
 }
 
@@ -1391,7 +1467,8 @@ static PyObject *py_init(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"init", py_init, METH_VARARGS, "Load the Unicode tables, number words and needle sets (once)."},
     {"scan", py_scan, METH_VARARGS, "Tokenise, count and flag title + description of each row."},
-    {"fingerprint_text", py_fingerprint_text, METH_VARARGS, "Letters of title and description start."},
+    {"fingerprint_hash", py_fingerprint_hash, METH_VARARGS, "Hash of the letters of title and description start."},
+    {"hash_texts", py_hash_texts, METH_VARARGS, "The fingerprint letters' hash of each string."},
     {"lower_text", py_lower_text, METH_VARARGS, "Lower-cased title + description of some rows."},
     {"phone_at", py_phone_at, METH_VARARGS, "Where the phone _PHONE_RE finds in some rows is."},
     {NULL, NULL, 0, NULL},

@@ -29,7 +29,7 @@ from moderation import aho_corasick
 __all__ = [
     "F_NULL", "F_FALLBACK", "F_NUMBER_WORD", "F_DIGIT_GAP", "F_RUN10", "F_RUN67", "F_SPREAD9",
     "F_EMAIL_HINT", "F_LINK_HINT", "F_HANDLE_HINT", "F_REQUISITE_HINT", "F_CALL_HINT", "F_MESSENGER_HINT", "F_TOKEN_FLAGS", "F_GLUED2", "F_AT", "F_LATIN4", "F_PHONE_DECIDED", "F_ONE_PHONE",
-    "SCAN_COLUMNS", "kernel", "scan_texts", "fingerprint_texts", "lower_texts", "phone_at", "in_slices",
+    "SCAN_COLUMNS", "kernel", "scan_texts", "fingerprint_hashes", "hash_texts", "lower_texts", "phone_at", "in_slices",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -239,17 +239,12 @@ def _scan_slice(title: pl.Series, description: pl.Series, fingerprint: tuple[int
     n = len(title)
     title_spec, title_array = _spec(title)
     description_spec, description_array = _spec(description)
-    title_bytes = int(title.str.len_bytes().sum() or 0)
-    raw_bytes = title_bytes + int(description.str.len_bytes().sum() or 0)
+    raw_bytes = int(title.str.len_bytes().sum() or 0) + int(description.str.len_bytes().sum() or 0)
     offsets = np.empty(n + 1, dtype=np.int64)
     tok = _text_buffer(2 * raw_bytes + n + 8)
     counts = [np.empty(n, dtype=np.int32) for _ in _COUNTS]
     flags = np.empty(n, dtype=np.uint32)
-    fp = ()
-    if fingerprint is not None:
-        chars, letters = fingerprint
-        fp = (np.empty(n + 1, dtype=np.int64), _text_buffer(_fingerprint_room(title_bytes, letters, n)),
-              np.empty(n, dtype=np.uint8), chars, letters)
+    fp = () if fingerprint is None else (np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint8), *fingerprint)
     used = module.scan(title_spec, description_spec, n, offsets, tok, *counts, flags, *fp)
     del title_array, description_array  # the buffers were read in place until here
     valid = (flags & (F_NULL | F_FALLBACK)) == 0
@@ -259,17 +254,8 @@ def _scan_slice(title: pl.Series, description: pl.Series, fingerprint: tuple[int
         pl.Series("__flags", flags),
     ]
     if fp:
-        fp_offsets, fp_data, state = fp[:3]
-        columns += [_strings(fp_offsets, fp_data, int(fp_offsets[-1]), state == 1).alias("__fp_letters"),
-                    pl.Series("__fp_state", state)]
+        columns += [pl.Series("__fp_hash", fp[0]), pl.Series("__fp_state", fp[1])]
     return pl.DataFrame(columns)
-
-
-def _fingerprint_room(title_bytes: int, description_letters: int, n: int) -> int:
-    """Bytes the kernel may write for n rows' fingerprint letters: lower-casing below U+10000
-    keeps a character within 3 bytes, a kept letter takes at most 4, one '|' per row, + 8 (a
-    letter is copied as two bytes)."""
-    return 3 * title_bytes + 4 * description_letters * n + n + 8
 
 
 # Rows per slice when a batch is split across threads (the kernel releases the GIL).
@@ -295,7 +281,7 @@ def scan_texts(title: pl.Series, description: pl.Series,
     is null on F_NULL and F_FALLBACK rows; the counts of F_FALLBACK rows are 0.
 
     With ``fingerprint`` = (description characters, description letters), the same read also
-    gives what ``fingerprint_texts`` would: ``__fp_letters`` and ``__fp_state``.
+    gives what ``fingerprint_hashes`` would: ``__fp_hash`` and ``__fp_state``.
     """
     if kernel() is None:
         return None
@@ -304,34 +290,38 @@ def scan_texts(title: pl.Series, description: pl.Series,
     return parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=False)
 
 
-def fingerprint_texts(title: pl.Series, description: pl.Series, description_chars: int,
-                      description_letters: int) -> tuple[pl.Series, np.ndarray] | None:
-    """Per row "letters(lower(title))|letters(lower(description[:chars]))[:letters]".
-
-    Returns the strings (null where title or description is null, or the row needs the
-    reference) and per row 0 / 1 / 2: a null input / computed / needs the reference.
-    """
+def fingerprint_hashes(title: pl.Series, description: pl.Series, description_chars: int,
+                       description_letters: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per row the kernel's hash of "letters(lower(title))|letters(lower(description[:chars]))[:letters]"
+    (uint64), and 0 / 1 / 2: a null input / hashed / needs the reference (its hash is then 0).
+    None without the kernel."""
     module = kernel()
     if module is None:
         return None
     title, description = title.cast(pl.String), description.cast(pl.String)
+    hashes, state = np.empty(len(title), dtype=np.uint64), np.empty(len(title), dtype=np.uint8)
 
-    def work(a: int, n: int) -> tuple[pl.Series, np.ndarray]:
+    def work(a: int, n: int) -> None:
         title_spec, title_array = _spec(title.slice(a, n))
         description_spec, description_array = _spec(description.slice(a, n))
-        title_bytes = int(title.slice(a, n).str.len_bytes().sum() or 0)
-        offsets = np.empty(n + 1, dtype=np.int64)
-        data = _text_buffer(_fingerprint_room(title_bytes, description_letters, n))
-        state = np.empty(n, dtype=np.uint8)
-        used = module.fingerprint_text(title_spec, description_spec, n, offsets, data, state,
-                                       description_chars, description_letters)
+        module.fingerprint_hash(title_spec, description_spec, n, hashes[a : a + n], state[a : a + n],
+                                description_chars, description_letters)
         del title_array, description_array
-        return _strings(offsets, data, used, state == 1), state
 
-    parts = in_slices(len(title), work)
-    if len(parts) == 1:
-        return parts[0]
-    return pl.concat([p[0] for p in parts], rechunk=False), np.concatenate([p[1] for p in parts])
+    in_slices(len(title), work)
+    return hashes, state
+
+
+def hash_texts(texts: pl.Series) -> pl.Series | None:
+    """The kernel's fingerprint hash of each string (null stays null); None without the kernel."""
+    module = kernel()
+    if module is None:
+        return None
+    spec, array = _spec(texts.cast(pl.String))
+    hashes, valid = np.empty(len(texts), dtype=np.uint64), np.empty(len(texts), dtype=np.uint8)
+    module.hash_texts(spec, len(texts), hashes, valid)
+    del array
+    return pl.Series(texts.name, hashes).scatter(np.flatnonzero(valid == 0), None)
 
 
 def lower_texts(title: pl.Series, description: pl.Series, rows: pl.Series) -> pl.Series | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "compute_day_stats",
     "add_tabular_features",
     "listing_fingerprint",
+    "listing_fingerprints",
     "TABULAR_FEATURES",
 ]
 
@@ -43,8 +45,9 @@ _DESCRIPTION_CHARS, _DESCRIPTION_LETTERS = 160, 80
 FINGERPRINT_SCAN = (_DESCRIPTION_CHARS, _DESCRIPTION_LETTERS)
 
 
-def listing_fingerprint() -> pl.Expr:
-    """Hash of seller + the letters of the title and of the description's start.
+def _fingerprint_letters() -> pl.Expr:
+    """What a fingerprint hashes besides the seller: the letters of the title, "|", the first
+    letters of the description's start (lower case).
 
     Digits, punctuation, case and a changed tail do not change it, so a repost with small edits
     ("торг", a new price, one more line) keeps its fingerprint.
@@ -56,9 +59,32 @@ def listing_fingerprint() -> pl.Expr:
     description_start = letters(pl.col("description").str.slice(0, _DESCRIPTION_CHARS)).str.slice(
         0, _DESCRIPTION_LETTERS
     )
-    return pl.concat_str(
-        [pl.col("seller_id"), letters(pl.col("title")), description_start], separator="|"
-    ).hash(seed=_FINGERPRINT_SEED)
+    return pl.concat_str([letters(pl.col("title")), description_start], separator="|")
+
+
+def listing_fingerprint() -> pl.Expr:
+    """The fingerprint as a Polars expression: a hash of seller + ``_fingerprint_letters``; null
+    when the seller, the title or the description is null (nothing to compare: never a copy).
+
+    This is what ``listing_fingerprints`` gives without the native kernel; with it, the values
+    are the kernel's (the same listings are equal, the numbers differ): compare fingerprints
+    from ``listing_fingerprints`` only.
+    """
+    keyed = pl.concat_str([pl.col("seller_id"), _fingerprint_letters()], separator="|")
+    return pl.when(keyed.is_not_null()).then(keyed.hash(seed=_FINGERPRINT_SEED)).alias("fingerprint")
+
+
+def listing_fingerprints(listings: pl.DataFrame | pl.LazyFrame) -> pl.Series:
+    """Each listing's fingerprint (UInt64, in order; null without seller, title or description).
+
+    With the native kernel: its hash of ``_fingerprint_letters`` (one read of the texts, no
+    letters written out) combined with the seller's hash; without: ``listing_fingerprint()``.
+    Equal for listings with the same seller and letters, within one installation: earlier days'
+    fingerprints (``compute_day_stats(previous_fingerprints=...)``) come from here too.
+    """
+    if isinstance(listings, pl.DataFrame):
+        return _fingerprint_table(listings.lazy(), listings.height, listings)["fingerprint"]
+    return _fingerprint_table(listings, None)["fingerprint"]
 
 
 @dataclass(frozen=True)
@@ -77,7 +103,7 @@ def compute_day_stats(
 ) -> DayStats:
     """Median positive price per category (and overall) and earlier copies, over the whole dump.
 
-    ``previous_fingerprints`` are the ``listing_fingerprint`` values of earlier days' listings.
+    ``previous_fingerprints`` are the ``listing_fingerprints`` of earlier days' listings.
     ``scanned``: ``native.scan_texts(..., FINGERPRINT_SCAN)`` of an in-memory ``listings``, when
     the caller has it (its fingerprint letters save a second read of the texts).
     """
@@ -106,15 +132,13 @@ _SLICE_ROWS = 100_000
 
 
 def _fingerprints(lazy: pl.LazyFrame, rows: int | None) -> pl.DataFrame:
-    """listing_id, created_at (as text) and fingerprint per listing, in input order.
+    """listing_id, created_at (as text) and fingerprint per listing, in input order, by Polars.
 
     Hashing is a few string passes per row, which Polars runs on one core: a batch of known
     size is cut into row slices that ``collect_all`` computes in parallel, one per core.
     """
     plan = lazy.select(
-        pl.col("listing_id").cast(pl.String),
-        pl.col("created_at").cast(pl.String),
-        listing_fingerprint().alias("fingerprint"),
+        pl.col("listing_id").cast(pl.String), pl.col("created_at").cast(pl.String), listing_fingerprint()
     )
     workers = min(pl.thread_pool_size(), (rows or 0) // _SLICE_ROWS)
     if workers <= 1:
@@ -127,31 +151,31 @@ def _fingerprints(lazy: pl.LazyFrame, rows: int | None) -> pl.DataFrame:
 def _native_fingerprints(listings: pl.DataFrame, scanned: pl.DataFrame | None = None) -> pl.DataFrame | None:
     """``_fingerprints`` of an in-memory batch by the native kernel (None without it).
 
-    The kernel writes the letters ``listing_fingerprint`` hashes; Polars hashes them, so the
-    values are the same (rows the kernel's tables do not cover take the expression itself).
-    The letters come from ``scanned`` when it has them.
+    The kernel hashes the fingerprint letters (from ``scanned`` when it has them: the same read
+    as the features); rows its tables do not cover get their letters from the expression, hashed
+    by the kernel too. The seller's Polars hash is mixed in (xor: both are 64-bit hashes).
     """
     from moderation.features import native
 
-    if scanned is not None and "__fp_letters" in scanned.columns:
-        letters, state = scanned["__fp_letters"], scanned["__fp_state"].to_numpy()
+    if scanned is not None and "__fp_hash" in scanned.columns:
+        hashes, state = scanned["__fp_hash"], scanned["__fp_state"].to_numpy()
     else:
-        texts = native.fingerprint_texts(listings["title"], listings["description"], *FINGERPRINT_SCAN)
-        if texts is None:
+        found = native.fingerprint_hashes(listings["title"], listings["description"], *FINGERPRINT_SCAN)
+        if found is None:
             return None
-        letters, state = texts
-    frame = listings.select("listing_id", "created_at", "seller_id").with_columns(letters.alias("__letters"))
-    fingerprints = frame.select(
-        pl.col("listing_id").cast(pl.String),
-        pl.col("created_at"),
-        pl.concat_str([pl.col("seller_id"), pl.col("__letters")], separator="|")
-        .hash(seed=_FINGERPRINT_SEED).alias("fingerprint"),
-    )
-    uncovered = pl.Series(state == 2).arg_true()
-    if uncovered.len():
-        exact = listings[uncovered].select(listing_fingerprint())
-        fingerprints = fingerprints.with_columns(fingerprints["fingerprint"].scatter(uncovered, exact.to_series()))
-    return fingerprints
+        hashes, state = pl.Series(found[0]), found[1]
+    uncovered = np.flatnonzero(state == 2)
+    if len(uncovered):
+        letters = listings[uncovered].select(_fingerprint_letters()).to_series()
+        hashes = hashes.scatter(uncovered, native.hash_texts(letters))
+    hashes = hashes.scatter(np.flatnonzero(state == 0), None)
+    seller = listings["seller_id"]
+    return pl.DataFrame({
+        "listing_id": listings["listing_id"].cast(pl.String),
+        "created_at": listings["created_at"],
+        "fingerprint": pl.select(seller.hash(_FINGERPRINT_SEED) ^ hashes).to_series()
+        .scatter(seller.is_null().arg_true(), None),
+    })
 
 
 # Rows read at a time when fingerprinting a lazy scan (a day of millions stays out of memory).
@@ -174,6 +198,13 @@ def _native_fingerprints_scan(lazy: pl.LazyFrame) -> pl.DataFrame | None:
             return pl.concat(parts, rechunk=False)
 
 
+def _fingerprint_table(lazy: pl.LazyFrame, rows: int | None, listings: pl.DataFrame | None = None,
+                       scanned: pl.DataFrame | None = None) -> pl.DataFrame:
+    """listing_id, created_at, fingerprint: by the kernel when it is built, else by Polars."""
+    found = _native_fingerprints(listings, scanned) if listings is not None else _native_fingerprints_scan(lazy)
+    return _fingerprints(lazy, rows) if found is None else found
+
+
 def _earlier_copies(lazy: pl.LazyFrame, previous: pl.Series | None, rows: int | None = None,
                     listings: pl.DataFrame | None = None, scanned: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per listing, the number of same-fingerprint listings before it (by time, then file order).
@@ -181,14 +212,12 @@ def _earlier_copies(lazy: pl.LazyFrame, previous: pl.Series | None, rows: int | 
     ``created_at`` orders as itself or as its text (the lazy path of ``score_day`` reads it as
     text): ISO text sorts in time order, so both give the same order.
     """
-    found = _native_fingerprints(listings, scanned) if listings is not None else _native_fingerprints_scan(lazy)
-    if found is None:  # no native kernel
-        found = _fingerprints(lazy, rows)
+    found = _fingerprint_table(lazy, rows, listings, scanned).filter(pl.col("fingerprint").is_not_null())
     # Only listings whose fingerprint occurs twice today, or on an earlier day, can have copies
     # before them: the ordering work runs on those few rows (their order among themselves is
     # their order in the dump).
     earlier_days = (
-        pl.col("fingerprint").is_in(previous.cast(pl.UInt64).implode())
+        pl.col("fingerprint").is_in(previous.cast(pl.UInt64).drop_nulls().implode())
         if previous is not None and previous.len()
         else pl.lit(False)
     )

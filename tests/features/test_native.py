@@ -46,6 +46,7 @@ def test_the_kernel_is_built_and_loads() -> None:
 @given(_rows)
 @example([("Звоните 8 9о1 2З4 56 78", None), (None, None), ("", ""), ("тг: ivan_petrov88", "восемь девятьсот")])
 @example([("ΣΑΣ \U0001e030 текст", "8 912 345 67 89")])
+@example([(None, "Инстwhatsapp"), ("Ник ivan_petrov", None)])  # a hint at the very start of the text
 def test_text_features_equal_the_reference(rows) -> None:
     frame = _frame(rows)
     assert_frame_equal(T.add_text_features(frame).drop("title", "description"), T.reference_text_features(frame))
@@ -58,38 +59,75 @@ def test_text_statistics_equal_the_reference(rows) -> None:
     assert_frame_equal(tabular._text_stats(frame, None), tabular._reference_text_stats(frame))
 
 
-@settings(max_examples=300, deadline=None)
-@given(_rows, st.sampled_from(["s1", None]))
-def test_fingerprints_equal_the_expression(rows, seller) -> None:
-    frame = _frame(rows).with_columns(
+def _same_grouping(a: pl.Series, b: pl.Series) -> bool:
+    """Do a and b have their nulls on the same rows and equal values on the same pairs of rows?"""
+    if a.is_null().to_list() != b.is_null().to_list():
+        return False
+    pairs = {(x, y) for x, y in zip(a.to_list(), b.to_list(), strict=True) if x is not None}
+    return len(pairs) == len({x for x, _ in pairs}) == len({y for _, y in pairs})
+
+
+def test_same_grouping_tells_groupings_apart() -> None:
+    assert _same_grouping(pl.Series([1, 2, 1, None]), pl.Series([7, 5, 7, None]))
+    assert not _same_grouping(pl.Series([1, 2, 1]), pl.Series([7, 5, 5]))
+    assert not _same_grouping(pl.Series([1, 2, 3]), pl.Series([7, 7, 5]))
+    assert not _same_grouping(pl.Series([1, None]), pl.Series([1, 2]))
+
+
+def _with_listing_columns(frame: pl.DataFrame, seller: str | None) -> pl.DataFrame:
+    return frame.with_columns(
         seller_id=pl.lit(seller, dtype=pl.String),
         listing_id=pl.int_range(pl.len()).cast(pl.String),
         created_at=pl.lit(None, dtype=pl.Datetime("us")),
     )
-    found = tabular._native_fingerprints(frame)
-    assert found["fingerprint"].to_list() == frame.select(tabular.listing_fingerprint()).to_series().to_list()
+
+
+@settings(max_examples=300, deadline=None)
+@given(_rows)
+@example([("Диван", "Продаю диван, 2 шт."), ("ДИВАН!", "продаю ДИВАН 3 шт"), ("Диван", "Продаю кресло")])
+def test_the_kernel_hashes_the_reference_letters(rows) -> None:
+    """fingerprint_hashes(row) == hash_texts(the expression's letters of the row), where it decides."""
+    frame = _frame(rows)
+    hashes, state = native.fingerprint_hashes(frame["title"], frame["description"], *tabular.FINGERPRINT_SCAN)
+    reference = native.hash_texts(frame.select(tabular._fingerprint_letters()).to_series())
+    assert ((state == 0) == reference.is_null().to_numpy()).all()
+    decided = state == 1
+    assert hashes[decided].tolist() == reference.filter(pl.Series(decided)).to_list()
+
+
+def test_hash_texts_gives_equal_strings_equal_hashes_and_keeps_nulls() -> None:
+    texts = pl.Series(["диван|продаю", "диван|продаю", "диван|продаюх", "", None, "x" * 1000, "x" * 999])
+    hashes = native.hash_texts(texts).to_list()
+    assert hashes[0] == hashes[1] and hashes[4] is None
+    assert len({h for h in hashes if h is not None}) == 5
 
 
 @settings(max_examples=300, deadline=None)
 @given(_rows, st.sampled_from(["s1", None]))
-def test_fingerprints_from_the_scan_equal_the_expression(rows, seller) -> None:
-    """The fingerprint letters the text scan writes in passing give the same fingerprints."""
-    frame = _frame(rows).with_columns(
-        seller_id=pl.lit(seller, dtype=pl.String),
-        listing_id=pl.int_range(pl.len()).cast(pl.String),
-        created_at=pl.lit(None, dtype=pl.Datetime("us")),
-    )
+@example([("Диван", "Продаю диван"), ("ДИВАН!", "продаю, диван 3"), (None, "Продаю диван"), ("Диван", None)], "s1")
+def test_fingerprints_group_listings_as_the_expression_does(rows, seller) -> None:
+    """Kernel fingerprints: other numbers than the expression's, equal on the same rows, null on the same."""
+    frame = _with_listing_columns(_frame(rows), seller)
+    found = tabular._native_fingerprints(frame)["fingerprint"]
+    assert _same_grouping(found, frame.select(tabular.listing_fingerprint()).to_series())
+    assert found.to_list() == tabular.listing_fingerprints(frame).to_list()
+
+
+@settings(max_examples=300, deadline=None)
+@given(_rows, st.sampled_from(["s1", None]))
+def test_fingerprints_from_the_scan_equal_the_kernel_alone(rows, seller) -> None:
+    """The fingerprint hashes the text scan computes in passing give the same fingerprints."""
+    frame = _with_listing_columns(_frame(rows), seller)
     scanned = native.scan_texts(frame["title"], frame["description"], tabular.FINGERPRINT_SCAN)
-    alone = native.fingerprint_texts(frame["title"], frame["description"], *tabular.FINGERPRINT_SCAN)
+    hashes, alone = native.fingerprint_hashes(frame["title"], frame["description"], *tabular.FINGERPRINT_SCAN)
     # The scan may leave a row to the reference (state 2) that the letters alone compute: its
-    # fingerprint then comes from the expression, the same value.
+    # fingerprint then comes from the expression's letters, the same value.
     state = scanned["__fp_state"].to_numpy()
-    assert ((state == alone[1]) | (state == 2)).all()
-    both = (state == 1) & (alone[1] == 1)
-    assert scanned["__fp_letters"].filter(both).to_list() == alone[0].filter(both).to_list()
-    found = tabular._native_fingerprints(frame, scanned)
-    assert found["fingerprint"].to_list() == frame.select(tabular.listing_fingerprint()).to_series().to_list()
-    assert_frame_equal(scanned.drop("__fp_letters", "__fp_state"), native.scan_texts(frame["title"], frame["description"]))
+    assert ((state == alone) | (state == 2)).all()
+    both = (state == 1) & (alone == 1)
+    assert scanned["__fp_hash"].to_numpy()[both].tolist() == hashes[both].tolist()
+    assert_frame_equal(tabular._native_fingerprints(frame, scanned), tabular._native_fingerprints(frame))
+    assert_frame_equal(scanned.drop("__fp_hash", "__fp_state"), native.scan_texts(frame["title"], frame["description"]))
 
 
 def test_add_features_of_a_whole_day_computes_its_figures_in_the_same_read(monkeypatch) -> None:
@@ -161,8 +199,9 @@ def test_a_lazy_scan_is_fingerprinted_in_slices_with_the_same_copies(monkeypatch
     lazy = compute_day_stats(scan).earlier_copies.sort("listing_id")
     assert lazy.height > 0
     assert_frame_equal(lazy, compute_day_stats(listings).earlier_copies.sort("listing_id"))
-    by_expression = tabular._fingerprints(scan, None)
-    assert tabular._native_fingerprints_scan(scan)["fingerprint"].to_list() == by_expression["fingerprint"].to_list()
+    by_expression = tabular._fingerprints(scan, None)["fingerprint"]
+    assert _same_grouping(tabular._native_fingerprints_scan(scan)["fingerprint"], by_expression)
+    assert by_expression.is_duplicated().any()
 
 
 _NUMBERISH = st.lists(

@@ -8,6 +8,7 @@ from moderation.features.tabular import (
     add_tabular_features,
     compute_day_stats,
     listing_fingerprint,
+    listing_fingerprints,
 )
 from tests.factories import make_listings
 
@@ -61,9 +62,26 @@ def test_listings_seen_on_earlier_days_count_as_copies():
     yesterday = make_listings(1, title=["Велосипед"], description=["Горный"], seller_id=["s9"])
     today = make_listings(2, title=["Велосипед", "Велосипед"], description=["Горный", "Горный"],
                           seller_id=["s9", "s8"])
-    previous = yesterday.select(listing_fingerprint()).to_series()
+    previous = listing_fingerprints(yesterday)
     out = add_tabular_features(today, compute_day_stats(today, previous))
     assert out["earlier_copies"].to_list() == [1, 0]
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["native", "polars"])
+def test_listings_without_a_description_or_seller_are_never_copies(kernel, monkeypatch):
+    """Nothing to compare: no fingerprint (before, every such listing matched every other)."""
+    from moderation.features import native
+
+    if not kernel:
+        monkeypatch.setattr(native, "kernel", lambda: None)
+    day = make_listings(5, title=["Диван", "Шкаф", "Диван", "Диван", "Диван"],
+                        description=[None, None, "Новый", "Новый", "Новый"],
+                        seller_id=["s1", "s2", None, None, "s1"],
+                        created_at=[dt.datetime(2026, 11, 1, h) for h in range(5)])
+    assert listing_fingerprints(day).is_null().to_list() == [True, True, True, True, False]
+    out = add_tabular_features(day, compute_day_stats(day, listing_fingerprints(day)))
+    # Only the last listing has a fingerprint, and it was seen "on an earlier day" (itself).
+    assert out["earlier_copies"].to_list() == [0, 0, 0, 0, 1]
 
 
 def test_stats_without_text_columns_skip_copies():
@@ -110,12 +128,13 @@ def test_text_statistics_and_fingerprints_match_the_reference_formulas():
     def reference_letters(text: pl.Expr) -> pl.Expr:
         return text.str.to_lowercase().str.replace_all(r"[^\p{L}]+", "")
 
-    reference = pl.concat_str(
+    keyed = pl.concat_str(
         [pl.col("seller_id"), reference_letters(pl.col("title")),
          reference_letters(pl.col("description").str.slice(0, 160)).str.slice(0, 80)],
         separator="|",
-    ).hash(seed=20261101)
-    assert batch.select(listing_fingerprint())["seller_id"].to_list() == batch.select(reference)["seller_id"].to_list()
+    )
+    reference = pl.when(keyed.is_not_null()).then(keyed.hash(seed=20261101))
+    assert batch.select(listing_fingerprint()).to_series().to_list() == batch.select(reference).to_series().to_list()
 
 
 def test_copies_counted_in_parallel_slices_equal_one_pass(monkeypatch):
