@@ -87,8 +87,10 @@ _HAS_NUMBER_WORD = r"(?:^| )(?:" + "|".join(_ALL_NUMBER_WORDS) + ")(?: |$)"
 _NUMBER_WORDS_PADDED = [f" {w} " for w in _ALL_NUMBER_WORDS]
 _HAS_DIGIT_GAP = r"\d ?[оз] ?\d|\d \d"
 _NEEDS_DEOBFUSCATION = f"{_HAS_DIGIT_GAP}|{_HAS_NUMBER_WORD}"
-# A call word before a short local number ("тел 62-61-71"); literal prefilter for _LOCAL_PHONE_RE.
-_CALL_HINTS = ["тел", "звон", "номер", "моб", "сот", " т "]
+# A call word before a short local number ("тел 62-61-71"); literal prefilter for _LOCAL_PHONE_RE,
+# on " " + text_norm + " ": its call words as whole tokens or token starts (\pL* after them), as
+# the regex has them ("тел" alone is in half of all texts: "покупатель", "отель").
+_CALL_HINTS = [" т ", " тел ", " телефон", " звон", " номер", " моб ", " мобильный ", " сот ", " сотовый "]
 
 # Every word padded with spaces so only whole words are replaced (text is tokenised first).
 _NUMBER_WORDS: dict[str, str] = {
@@ -534,7 +536,8 @@ def _text_features(df: pl.DataFrame) -> pl.DataFrame:
             | (low.str.count_matches(_GLUED_DIGITS_RE) >= 2)  # or digits glued into words
         ).alias("spread"),
     ])
-    local = _on_rows(staged, [count >= 6, norm.str.contains(_SIX_OR_SEVEN_DIGITS), norm.str.contains_any(_CALL_HINTS)], [
+    padded = pl.lit(" ") + norm + pl.lit(" ")
+    local = _on_rows(staged, [count >= 6, norm.str.contains(_SIX_OR_SEVEN_DIGITS), padded.str.contains_any(_CALL_HINTS)], [
         unlisted.str.contains(_LOCAL_PHONE_RE).alias("local"),
     ])
     hidden = pl.DataFrame({

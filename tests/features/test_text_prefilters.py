@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from moderation.features import native
@@ -13,7 +13,9 @@ from moderation.features import text as T
 _CHARS = list("абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВЕЁЗОТГСabcegkmopqtxyzABCETGOX0123456789٣ ")
 _CHARS += [" ", "  ", ".", ",", "-", "@", "(", ")", "[", "]", "/", ":", "\n", "\t", "\u00a0", "🔥", "İ", "ß"]
 _WORDS = ["собака", "СОБАКА", "ТёлЕг", "тг", "ТГ", "Инст", " ник", ".РФ", "WWW", "T.ME", ".Ru", "инн",
-          "р с", "кпп", "см", "кг", "руб", "лет", "7 лет", "89 см", "сот", "девятьсот", "3о5", "8 з 4"]
+          "р с", "кпп", "см", "кг", "руб", "лет", "7 лет", "89 см", "сот", "девятьсот", "3о5", "8 з 4",
+          "тел", "Телефон", "звоните", "моб", "т", "номеру", "сотовый", "мобильный", "отель", "1234567", "626171",
+          "ivan_petrov", "insta", "Ник"]
 _texts = st.lists(st.one_of(st.sampled_from(_CHARS), st.sampled_from(_WORDS)), max_size=30).map("".join)
 
 
@@ -50,6 +52,7 @@ def test_raw_spellings_find_exactly_the_lower_case_hints(texts: list[str]) -> No
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_texts, min_size=1, max_size=20))
+@example(["моб 1234567", "Телефону: 62-61-71", "т. 626171", "звоните мне скорее 1234567", "сотовый 7654321"])
 def test_norm_prefilters_and_measures(texts: list[str]) -> None:
     norm = _column(texts).select(T.normalise_text(pl.col("t")).alias("t"))
     t = pl.col("t")
@@ -60,10 +63,25 @@ def test_norm_prefilters_and_measures(texts: list[str]) -> None:
         T._without_measures(t).str.replace_all(r"\D", "").alias("digits_fast"),
         t.str.replace_all(T._REQUISITES_RE, "").str.contains(T._LOCAL_PHONE_RE).alias("local"),
         t.str.contains(T._SIX_OR_SEVEN_DIGITS).alias("six"),
+        (pl.lit(" ") + t + pl.lit(" ")).str.contains_any(T._CALL_HINTS).alias("call_hint"),
     )
     assert out["digits_fast"].to_list() == out["digits"].to_list()
     assert not (out["requisite"] & ~out["requisite_hint"]).any()  # the hint is a superset
     assert not (out["local"] & ~out["six"]).any()
+    assert not (out["local"] & ~out["call_hint"]).any()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_texts, min_size=1, max_size=20))
+@example(["Инстwhatsapp", "ник:ivan_petrov", "тг @sale_msk", "mail.ru", "a@b.ru"])
+def test_contact_hints_are_in_every_text_the_contact_regexes_match(texts: list[str]) -> None:
+    raw = pl.col("t")
+    low = raw.str.replace_many(T._LOWER)
+    out = _column(texts).select(
+        (low.str.contains(T._EMAIL_RE) | low.str.contains(T._LINK_RE) | low.str.contains(T._HANDLE_RE)).alias("found"),
+        (pl.lit(" ") + raw).str.contains_any(T._RAW_CONTACT_HINTS, ascii_case_insensitive=True).alias("hint"),
+    )
+    assert not (out["found"] & ~out["hint"]).any()
 
 
 def test_features_equal_the_unfiltered_formulas_in_slices_and_whole() -> None:
