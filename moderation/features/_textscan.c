@@ -712,6 +712,14 @@ static int32_t compose_numbers(uint8_t *s, int32_t n, Work *work) {
     return w;
 }
 
+/* Does the description's character after chars_seen characters, kept letters in, still count for
+ * the fingerprint? Within its first fp_chars characters, until fp_letters letters are kept: what
+ * comes after changes no kept letter (each character is lower-cased on its own), not even a
+ * character the tables do not cover. */
+static inline int fp_description(const Out *out, int32_t chars_seen, int64_t kept) {
+    return chars_seen < out->fp_chars && kept < out->fp_letters;
+}
+
 /* Scans rows [0, n); the caller checked that tok can hold 2 * raw bytes + n. */
 static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *out) {
     int64_t pos = 0;
@@ -774,7 +782,7 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
                     raw_st = 0;
                     if (pr.spaces) token_at = pos + (pr.word - i); /* the last word's token */
                     pos += j - i;
-                    if (fp_on && (p == 0 || chars[1] < out->fp_chars)) { /* the letters are their own lower case */
+                    if (fp_on && (p == 0 || fp_description(out, chars[1], fp_kept))) { /* their own lower case */
                         int64_t kept = fp_plain_words(s, i, j, p == 0 ? INT64_MAX : out->fp_chars - chars[1],
                                                       fp_limit - fp_kept, out->fp + fp_pos);
                         fp_pos += 2 * kept;
@@ -817,7 +825,7 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
                 const Info *in = c < MAP_SIZE ? &info[c] : NULL;
                 uint8_t k = in ? in->cls : class_of(c);
                 if (k & C_UNKNOWN) { flags = F_FALLBACK; goto row_done; }
-                if (fp_on && (p == 0 || chars[1] < out->fp_chars)
+                if (fp_on && (p == 0 || fp_description(out, chars[1], fp_kept))
                     && fp_char(c, k, out->fp, &fp_pos, &fp_kept, fp_limit) < 0)
                     fp_bad = 1;
                 chars[p]++;
@@ -1028,7 +1036,7 @@ static int64_t letters_of(const uint8_t *s, int32_t len, int64_t max_chars, int6
     int32_t i = 0;
     int64_t chars = 0, kept = 0, w = 0;
     const int64_t limit = max_chars < 0 ? INT64_MAX : max_chars, keep_limit = keep < 0 ? INT64_MAX : keep;
-    while (i < len && chars < limit) {
+    while (i < len && chars < limit && kept < keep_limit) { /* (past the letter budget nothing counts) */
         /* A run of plain lower-case Cyrillic letters (most of any text) is its own fingerprint:
          * copied as it is, within the character and letter budgets. */
         if (i + 1 < len && plain_at(s + i)) {
@@ -1048,7 +1056,6 @@ static int64_t letters_of(const uint8_t *s, int32_t len, int64_t max_chars, int6
             chars++;
             continue;
         }
-        /* (past the letter budget still read: a later character may be unknown) */
         uint32_t c = decode(s, &i);
         chars++;
         if (fp_char(c, class_of(c), o, &w, &kept, keep_limit) < 0) return -1;

@@ -95,6 +95,15 @@ def test_the_kernel_hashes_the_reference_letters(rows) -> None:
     assert hashes[decided].tolist() == reference.filter(pl.Series(decided)).to_list()
 
 
+
+def test_the_fingerprint_reads_the_description_only_up_to_its_last_letter() -> None:
+    """A character the tables do not cover after the 80th letter changes nothing: the kernel decides."""
+    frame = _frame([("Диван", "д" * 80 + "\U0001e030Σ"), ("Диван", "д" * 79 + "\U0001e030Σ")])
+    hashes, state = native.fingerprint_hashes(frame["title"], frame["description"], *tabular.FINGERPRINT_SCAN)
+    assert state.tolist() == [1, 2]
+    assert hashes[0] == native.hash_texts(frame.select(tabular._fingerprint_letters()).to_series())[0]
+
+
 def test_hash_texts_gives_equal_strings_equal_hashes_and_keeps_nulls() -> None:
     texts = pl.Series(["диван|продаю", "диван|продаю", "диван|продаюх", "", None, "x" * 1000, "x" * 999])
     hashes = native.hash_texts(texts).to_list()
