@@ -255,7 +255,7 @@ _TLDS = ("ru", "com", "net", "org", "su", "info", "me", "io", "biz", "pro", "sit
          "store", "by", "kz", "ua")
 _CONTACT_HINTS = [
     "@", "собака", "(at)", "[at]", "http", "www", "t.me", "wa.me", "vk.", ".рф", "тг", "tg", "телег",
-    "telegram", " инст", "insta", " ник", *(f".{tld}" for tld in _TLDS), *(f". {tld}" for tld in _TLDS),
+    "telegram", "инст", "insta", "ник", *(f".{tld}" for tld in _TLDS), *(f". {tld}" for tld in _TLDS),
 ]
 
 
@@ -505,9 +505,8 @@ def _text_features(df: pl.DataFrame) -> pl.DataFrame:
     lettered = _on_rows(gapped, [pl.col("letters")], [_letters_as_digits(tok).alias("__tok")])
     joined = _on_rows(gapped.with_columns(lettered["__tok"].fill_null(gapped["__tok"])),
                       [tok.is_not_null()], [_join_digits(tok).alias("d")])
-    # The lower-cased text has a hint exactly where the raw text has one of its spellings. A
-    # space in front: hints such as " инст" stand for a word start, which the text's start is too.
-    hinted = _on_rows(base, [(pl.lit(" ") + raw).str.contains_any(_RAW_CONTACT_HINTS, ascii_case_insensitive=True)], [
+    # The lower-cased text has a hint exactly where the raw text has one of its spellings.
+    hinted = _on_rows(base, [raw.str.contains_any(_RAW_CONTACT_HINTS, ascii_case_insensitive=True)], [
         low.str.contains(_EMAIL_RE).alias("email_in_text"),
         low.str.contains(_LINK_RE).alias("link_in_text"),
         low.str.contains(_HANDLE_RE).alias("handle_in_text"),

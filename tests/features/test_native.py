@@ -46,7 +46,7 @@ def test_the_kernel_is_built_and_loads() -> None:
 @given(_rows)
 @example([("Звоните 8 9о1 2З4 56 78", None), (None, None), ("", ""), ("тг: ivan_petrov88", "восемь девятьсот")])
 @example([("ΣΑΣ \U0001e030 текст", "8 912 345 67 89")])
-@example([(None, "Инстwhatsapp"), ("Ник ivan_petrov", None)])  # a hint at the very start of the text
+@example([(None, "Инстwhatsapp"), ("Ник ivan_petrov", None), ("(ник ivan_petrov)", "5инст ivan_88")])  # hint, no space
 def test_text_features_equal_the_reference(rows) -> None:
     frame = _frame(rows)
     assert_frame_equal(T.add_text_features(frame).drop("title", "description"), T.reference_text_features(frame))
