@@ -400,16 +400,17 @@ def _phones(frame: pl.DataFrame) -> pl.DataFrame:
     The kernel's ``phone_at`` says where _PHONE_RE's phone is (its last ten digits are the
     number after the 7); the regex itself runs only where it leaves the answer open."""
     rows = frame.select(_flag(native.F_RUN10)).to_series().arg_true()
-    at = pl.Series("at", native.phone_at(frame["__unlisted"], rows))
+    texts = frame["__unlisted"].gather(rows)  # (phone_at reads the rows it is given: only these)
+    at = pl.Series("at", native.phone_at(texts, pl.int_range(len(rows), eager=True)))
     phone = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("text_phone")
     present = pl.repeat(None, frame.height, dtype=pl.Boolean, eager=True).alias("phone_in_text")
     found = rows.filter(at >= 0)
-    digits = pl.DataFrame({"u": frame["__unlisted"].gather(found), "at": at.filter(at >= 0)})
+    digits = pl.DataFrame({"u": texts.filter(at >= 0), "at": at.filter(at >= 0)})
     phone = phone.scatter(found, digits.select(pl.lit("7") + pl.col("u").str.slice(pl.col("at"), 10)).to_series())
     present = present.scatter(rows, at >= 0)
     open_rows = rows.filter(at == -2)
     if open_rows.len():
-        by_regex = frame.select("__unlisted")[open_rows].select(_phone_exprs(pl.col("__unlisted").str.extract(_PHONE_RE, 1)))
+        by_regex = pl.DataFrame({"u": texts.filter(at == -2)}).select(_phone_exprs(pl.col("u").str.extract(_PHONE_RE, 1)))
         phone = phone.scatter(open_rows, by_regex["text_phone"])
         present = present.scatter(open_rows, by_regex["phone_in_text"])
     return pl.DataFrame([phone, present])
@@ -422,24 +423,29 @@ def _features_from_scan(texts: pl.DataFrame, scanned: pl.DataFrame) -> pl.DataFr
     # A handle is "@name", or a keyword then a Latin name ("тг ivan_88"): either needs an '@'
     # or a Latin identifier besides its keyword.
     handle = _flag(native.F_HANDLE_HINT) & (_flag(native.F_AT) | _flag(native.F_LATIN4))
-    # The lower-cased raw text (_raw_text().str.replace_many(_LOWER)), by the kernel, on the rows
-    # whose e-mail, link, handle or glued-digit regexes run (null elsewhere).
+    # The lower-cased raw text (_raw_text().str.replace_many(_LOWER)), by the kernel, of the rows
+    # whose e-mail, link, handle or glued-digit regexes run: a frame of those rows alone.
     lowered = frame.select(
         _flag(native.F_EMAIL_HINT) | _flag(native.F_LINK_HINT) | handle | _flag(native.F_SPREAD9 | native.F_GLUED2)
     ).to_series().arg_true()
-    frame = frame.with_columns(pl.repeat(None, frame.height, dtype=pl.String, eager=True)
-                               .scatter(lowered, native.lower_texts(texts["title"], texts["description"], lowered))
-                               .alias("__low"))
+    low_rows = pl.DataFrame([frame["__flags"].gather(lowered),
+                             native.lower_texts(texts["title"], texts["description"], lowered).alias("__low")])
     low = pl.col("__low")
+
+    def on_lowered(mask: pl.Expr, expr: pl.Expr) -> pl.Series:
+        """``expr`` where ``mask`` holds (a subset of the lowered rows), null elsewhere."""
+        found = _on_rows(low_rows, [mask], [expr]).to_series()
+        return pl.repeat(None, frame.height, dtype=found.dtype, eager=True).alias(found.name).scatter(lowered, found)
+
     hinted = pl.DataFrame([
-        _on_rows(frame, [mask], [low.str.contains(pattern).alias(name)])[name]
+        on_lowered(mask, low.str.contains(pattern).alias(name))
         for mask, pattern, name in [(_flag(native.F_EMAIL_HINT), _EMAIL_RE, "email_in_text"),
                                     (_flag(native.F_LINK_HINT), _LINK_RE, "link_in_text"),
                                     (handle, _HANDLE_RE, "handle_in_text")]
     ])
     # Requisites ("инн 7701234567") are numbers, never contacts: gone before any phone search.
     rows = frame.select(_flag(native.F_REQUISITE_HINT)).to_series().arg_true()
-    without = frame[rows].select(tok.str.replace_all(_REQUISITES_RE, ""))["__tok"]
+    without = frame["__tok"].gather(rows).str.replace_all(_REQUISITES_RE, "")
     frame = frame.with_columns(frame["__tok"].scatter(rows, without).alias("__unlisted"))
     unlisted = pl.col("__unlisted")
     phones = _phones(frame)
@@ -450,11 +456,9 @@ def _features_from_scan(texts: pl.DataFrame, scanned: pl.DataFrame) -> pl.DataFr
     one_phone = _on_rows(frame, [undecided], [
         _without_measures(unlisted).str.contains(r"^\D*[78]\D*9(?:\D*\d){9}\D*$").alias("spread"),
     ])
-    glued = _on_rows(frame, [_flag(native.F_SPREAD9 | native.F_GLUED2)], [
-        (low.str.count_matches(_GLUED_DIGITS_RE) >= 2).alias("spread"),
-    ])
+    glued = on_lowered(_flag(native.F_SPREAD9 | native.F_GLUED2), (low.str.count_matches(_GLUED_DIGITS_RE) >= 2).alias("spread"))
     decided = frame.select(_flag(native.F_ONE_PHONE)).to_series()
-    spread = pl.DataFrame({"spread": decided | one_phone["spread"].fill_null(False) | glued["spread"].fill_null(False)})
+    spread = pl.DataFrame({"spread": decided | one_phone["spread"].fill_null(False) | glued.fill_null(False)})
     local = _on_rows(frame, [_flag(native.F_RUN67) & _flag(native.F_CALL_HINT)], [
         unlisted.str.contains(_LOCAL_PHONE_RE).alias("local"),
     ])
