@@ -364,6 +364,20 @@ static int32_t letter_pass(uint8_t *s, int32_t n, uint32_t letter, uint8_t digit
     return w + (n - seg);
 }
 
+/* Would letter_pass(s, n, letter, ...) change anything? Is a Cyrillic letter (UTF-8 D0 `second`:
+ * о is D0 BE, з D0 B7) within a space of a digit on both sides, as the pass's regex needs (tokens
+ * are single-spaced)? Most rows with a number word have none: their two passes are skipped. */
+static int letter_between_digits(const uint8_t *s, int32_t n, uint8_t second) {
+    for (const uint8_t *p = s; (p = memchr(p, second, (size_t)(s + n - p))) != NULL; p++) {
+        int32_t k = (int32_t)(p - s) - 1; /* where the letter starts */
+        if (k < 0 || s[k] != 0xD0) continue;
+        int left = k > 0 && (digit_before(s, k) || (s[k - 1] == ' ' && k > 1 && digit_before(s, k - 1)));
+        int right = k + 2 < n && (digit_at(s, k + 2) || (s[k + 2] == ' ' && k + 3 < n && digit_at(s, k + 3)));
+        if (left && right) return 1;
+    }
+    return 0;
+}
+
 /* Every space between two digits removed, in place: what two passes of
  * replace_all("(\d)\s+(\d)", "${1}${2}") do on single-spaced tokens (the second pass takes the
  * gaps the first left, whose digit an earlier match had consumed). Returns the new length. */
@@ -900,8 +914,8 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
             uint8_t *t = out->tok + start;
             int32_t m = (int32_t)(pos - start);
             if (marked && (m = compose_numbers(t, m, &work)) < 0) { oom = 1; break; }
-            m = letter_pass(t, m, 0x43E, '0');
-            m = letter_pass(t, m, 0x437, '3');
+            if (letter_between_digits(t, m, 0xBE)) m = letter_pass(t, m, 0x43E, '0');
+            if (letter_between_digits(t, m, 0xB7)) m = letter_pass(t, m, 0x437, '3');
             m = join_digits(t, m);
             flags = (flags & ~(uint32_t)F_TOKEN_FLAGS) | token_flags(t, m, &norm_digits);
             pos = start + m;

@@ -215,7 +215,8 @@ def test_a_lazy_scan_is_fingerprinted_in_slices_with_the_same_copies(monkeypatch
 
 _NUMBERISH = st.lists(
     st.one_of(st.sampled_from(T._ALL_NUMBER_WORDS), st.sampled_from(["сот", "5", "15", "150", "٣", "9о5", "о", "з",
-                                                                    "1 2", "торг", "x", "тел", "-", ", "])),
+                                                                    "1 2", "торг", "x", "тел", "-", ", ", "5о", "з7",
+                                                                    "О", "З", "о٣", "٣з", "оз", "зо"])),
     max_size=12,
 ).map(" ".join)
 
