@@ -428,26 +428,25 @@ static inline void plain_steps(const uint8_t *s, int32_t i, int32_t j, unsigned 
     *state = st, *accept = acc;
 }
 
-#define F_TOKEN_FLAGS (F_RUN10 | F_RUN67 | F_SPREAD9 | (7 << (F_NEEDLES_SHIFT + RAW_SETS)))
+#define DIGIT_FLAGS (F_RUN10 | F_RUN67 | F_SPREAD9)
 
-/* The flags that depend on the tokens (digit runs, token needle sets), and their digits. */
-static uint32_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
-    unsigned st = 0, acc = 0;
+/* The digit-run flags of tokens s[0..n), and their digits: what the main loop counted, for tokens
+ * it rewrote afterwards (number words, letters standing for digits). Their needle flags stay as
+ * the main loop found them: a rewrite only turns letters into digits and removes spaces between
+ * digits, and no needle holds a digit, so the needles found before are a superset of those after
+ * (each needle flag is a prefilter: a superset gives the same features). */
+static uint32_t digit_flags(const uint8_t *s, int32_t n, int32_t *digits) {
     int run = 0, after9 = -1;
     int32_t d = 0, i = 0;
     uint32_t f = 0;
-    STEP(tok_ac, st, tok_space, acc);
     while (i < n) {
         if (i + 1 < n && plain_at(s + i)) {
-            int32_t j = plain_span(s, i + 2, n);
-            plain_steps(s, i, j, &st, &acc);
+            i = plain_span(s, i + 2, n);
             f |= run_flags(run);
             run = 0;
-            i = j;
             continue;
         }
         uint32_t c = decode(s, &i);
-        STEP(tok_ac, st, c < MAP_SIZE ? info[c].tok_sym : 0, acc);
         if (class_of(c) & C_DIGIT) {
             d++;
             run++;
@@ -460,8 +459,6 @@ static uint32_t token_flags(const uint8_t *s, int32_t n, int32_t *digits) {
     }
     f |= run_flags(run);
     if (after9 >= 9) f |= F_SPREAD9;
-    STEP(tok_ac, st, tok_space, acc);
-    f |= (uint32_t)(acc & 7) << (F_NEEDLES_SHIFT + RAW_SETS);
     *digits = d;
     return f;
 }
@@ -910,25 +907,25 @@ static int scan_rows(const Column *title, const Column *desc, int64_t n, Out *ou
         norm_digits = digits;
         if (flags & F_NUMBER_WORD) {
             /* _deobfuscate: number words composed ("9H 2T 8" -> "928"), then letters standing
-             * for digits and the gaps between digits, then every token flag of the result */
+             * for digits and the gaps between digits, then the digit flags of the result */
             uint8_t *t = out->tok + start;
             int32_t m = (int32_t)(pos - start);
             if (marked && (m = compose_numbers(t, m, &work)) < 0) { oom = 1; break; }
             if (letter_between_digits(t, m, 0xBE)) m = letter_pass(t, m, 0x43E, '0');
             if (letter_between_digits(t, m, 0xB7)) m = letter_pass(t, m, 0x437, '3');
             m = join_digits(t, m);
-            flags = (flags & ~(uint32_t)F_TOKEN_FLAGS) | token_flags(t, m, &norm_digits);
+            flags = (flags & ~(uint32_t)DIGIT_FLAGS) | digit_flags(t, m, &norm_digits);
             pos = start + m;
         } else if (flags & F_DIGIT_GAP) {
             /* text_norm of a row without number words: letters standing for digits, then the
              * spaces between digits, undone as _join_digits(_letters_as_digits(tokens)) does */
             uint8_t *t = out->tok + start;
             int32_t m = (int32_t)(pos - start);
-            if (letter_gap) { /* rare: the exact regex passes, then every token flag again */
+            if (letter_gap) { /* rare: the exact regex passes, then the digit flags again */
                 m = letter_pass(t, m, 0x43E, '0');
                 m = letter_pass(t, m, 0x437, '3');
                 m = join_digits(t, m);
-                flags = (flags & ~(uint32_t)F_TOKEN_FLAGS) | token_flags(t, m, &norm_digits);
+                flags = (flags & ~(uint32_t)DIGIT_FLAGS) | digit_flags(t, m, &norm_digits);
             } else { /* no token needle holds a digit, and the digit runs were counted joined */
                 m = n_gaps <= MAX_GAPS ? without_gaps(t, m, gaps, n_gaps) : join_digits(t, m);
             }

@@ -28,7 +28,7 @@ from moderation import aho_corasick
 
 __all__ = [
     "F_NULL", "F_FALLBACK", "F_NUMBER_WORD", "F_DIGIT_GAP", "F_RUN10", "F_RUN67", "F_SPREAD9",
-    "F_EMAIL_HINT", "F_LINK_HINT", "F_HANDLE_HINT", "F_REQUISITE_HINT", "F_CALL_HINT", "F_MESSENGER_HINT", "F_TOKEN_FLAGS", "F_GLUED2", "F_AT", "F_LATIN4", "F_PHONE_DECIDED", "F_ONE_PHONE",
+    "F_EMAIL_HINT", "F_LINK_HINT", "F_HANDLE_HINT", "F_REQUISITE_HINT", "F_CALL_HINT", "F_MESSENGER_HINT", "F_GLUED2", "F_AT", "F_LATIN4", "F_PHONE_DECIDED", "F_ONE_PHONE",
     "SCAN_COLUMNS", "kernel", "scan_texts", "fingerprint_hashes", "hash_texts", "lower_texts", "phone_at", "in_slices",
 ]  # fmt: skip
 
@@ -42,7 +42,9 @@ F_DIGIT_GAP = 8  # the tokens hold "\d ?[оз] ?\d" or "\d \d"
 F_RUN10 = 16  # a run of 10+ digits in the tokens
 F_RUN67 = 32  # a run of exactly 6 or 7 digits
 F_SPREAD9 = 64  # a '9' followed later by 9 more digits
-# Needle sets (bit 7 on): three on the lower-cased raw text, then three on " " + tokens + " ".
+# Needle sets (bit 7 on): three on the lower-cased raw text, then three on " " + tokens + " " (as
+# written, before number words and letters between digits become digits: a superset of the
+# needles in text_norm, which is all a prefilter needs).
 F_EMAIL_HINT = 1 << 7  # a literal _EMAIL_RE cannot match without
 F_LINK_HINT = 1 << 8  # ... _LINK_RE
 F_HANDLE_HINT = 1 << 9  # ... _HANDLE_RE
@@ -59,8 +61,6 @@ F_ONE_PHONE = 1 << 17  # the digits of text_norm, measures aside, are one phone:
 SCAN_COLUMNS = ("__tok", "__title_chars", "__description_chars", "__letters", "__upper", "__digits",
                 "__exclamations", "__norm_digits", "__flags")  # fmt: skip
 _COUNTS = SCAN_COLUMNS[1:8]
-# The flags that describe the tokens (they change when the tokens are rewritten).
-F_TOKEN_FLAGS = F_RUN10 | F_RUN67 | F_SPREAD9 | F_REQUISITE_HINT | F_CALL_HINT | F_MESSENGER_HINT
 
 _C_LETTER, _C_UPPER, _C_DIGIT, _C_UNKNOWN = 1, 2, 4, 8
 _TABLE_SIZE = 0x20000
