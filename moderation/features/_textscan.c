@@ -215,7 +215,7 @@ typedef struct {
     /* The fingerprint (as fingerprint_hash gives it), when fp is not NULL. */
     uint64_t *fp_hash;     /* n: letters_hash of the row's fingerprint letters (0 unless fp_state is 1) */
     uint8_t *fp;           /* scratch for one row's letters: fingerprint_room() of the longest title */
-    uint8_t *fp_state;     /* 0: title or description null, 1: written, 2: the reference decides */
+    uint8_t *fp_state;     /* 0: title or description null, 1: hashed, 2: the reference decides */
     int64_t fp_chars, fp_letters; /* of the description: its first fp_chars characters, fp_letters letters */
 } Out;
 

@@ -169,7 +169,7 @@ def _native_fingerprints(listings: pl.DataFrame, scanned: pl.DataFrame | None = 
         letters = listings[uncovered].select(_fingerprint_letters()).to_series()
         hashes = hashes.scatter(uncovered, native.hash_texts(letters))
     hashes = hashes.scatter(np.flatnonzero(state == 0), None)
-    seller = listings["seller_id"]
+    seller = listings["seller_id"].cast(pl.String)  # as concat_str reads it: dumps of any format agree
     return pl.DataFrame({
         "listing_id": listings["listing_id"].cast(pl.String),
         "created_at": listings["created_at"],

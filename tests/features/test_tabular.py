@@ -84,6 +84,18 @@ def test_listings_without_a_description_or_seller_are_never_copies(kernel, monke
     assert out["earlier_copies"].to_list() == [0, 0, 0, 0, 1]
 
 
+@pytest.mark.parametrize("kernel", [True, False], ids=["native", "polars"])
+def test_fingerprints_do_not_depend_on_the_seller_ids_type(kernel, monkeypatch):
+    """An earlier day read from another format (seller ids as numbers) still finds its reposts."""
+    from moderation.features import native
+
+    if not kernel:
+        monkeypatch.setattr(native, "kernel", lambda: None)
+    as_text = make_listings(2, seller_id=["5", "6"])
+    as_numbers = as_text.with_columns(pl.col("seller_id").cast(pl.Int64))
+    assert listing_fingerprints(as_numbers).to_list() == listing_fingerprints(as_text).to_list()
+
+
 def test_stats_without_text_columns_skip_copies():
     prices = pl.DataFrame({"category": ["a", "a"], "price": [1.0, 3.0]})
     stats = compute_day_stats(prices)
